@@ -1,0 +1,44 @@
+# ProctorAI: the two commands a newcomer needs are `make demo` and `make test`.
+# Every target runs the idempotent set-up first, so a fresh clone needs nothing else.
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/bin:$(HOME)/.local/bin:$(PATH)
+UV ?= uv
+PYTEST_ARGS ?=
+
+.PHONY: setup test test-unit lint typecheck check up demo bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+## Run the whole test suite (unit, real livekit-server, SQLite and PostgreSQL, browser).
+test: setup
+	$(UV) run pytest $(PYTEST_ARGS)
+
+## Only the fast tests of the pure proctoring core.
+test-unit: setup
+	$(UV) run pytest -m "not livekit and not postgres and not browser" $(PYTEST_ARGS)
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck: setup
+	$(UV) run mypy
+
+check: lint typecheck test
+
+## Start livekit-server, the control API and the agent worker (Ctrl-C stops them all).
+up: setup
+	$(UV) run proctorai up
+
+## Start the stack, create a sample interview and print its links.
+demo: setup
+	$(UV) run proctorai demo
+
+## Benchmarks of the proctoring engine (figures in README.md).
+bench: setup
+	bash scripts/bench.sh
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist

@@ -1,0 +1,143 @@
+"""The ``proctorai`` command: run the stack on this machine, or the demo.
+
+``proctorai up``   starts livekit-server, the control API and the agent worker,
+                   waits until each is healthy, prints the URLs and streams logs;
+                   Ctrl-C stops them all.
+``proctorai demo`` starts the stack when it is not already running, creates a sample
+                   interview and prints its links.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from control_api.livekit_config import livekit_keys_arg, render_livekit_config, write_livekit_config
+from control_api.settings import Settings, get_settings
+from control_api.stack import ServiceSpec, Stack, StackError, find_livekit_server, http_ok
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO_ROOT / "demo"
+
+
+def _api_bind(settings: Settings) -> tuple[str, int]:
+    """Where the API listens: the host and port of its public URL (loopback by default)."""
+    parts = urlsplit(settings.public_url)
+    return parts.hostname or "127.0.0.1", parts.port or 8000
+
+
+def build_services(settings: Settings) -> list[ServiceSpec]:
+    """The stack's processes, in start order, each with its health check."""
+    api_host, api_port = _api_bind(settings)
+    api_url = f"http://{api_host}:{api_port}"
+    config = render_livekit_config(
+        settings.livekit_api_key, webhook_urls=[f"{api_url}/livekit/webhook"]
+    )
+    config_path = write_livekit_config(config, settings.data_dir / "livekit.generated.yaml")
+    livekit_http = f"http://127.0.0.1:{config['port']}"
+    keys = livekit_keys_arg(settings.livekit_api_key, settings.livekit_api_secret.get_secret_value())
+    services = [
+        ServiceSpec(
+            name="livekit",
+            argv=[find_livekit_server(), "--config", str(config_path)],
+            env={"LIVEKIT_KEYS": keys},
+            health_url=livekit_http,
+        ),
+        ServiceSpec(
+            name="api",
+            argv=[
+                sys.executable, "-m", "uvicorn", "control_api.app:create_app", "--factory",
+                "--host", api_host, "--port", str(api_port), "--no-access-log",
+            ],
+            health_url=f"{api_url}/healthz",
+        ),
+    ]
+    if importlib.util.find_spec("agent.worker") is not None:
+        services.append(
+            ServiceSpec(
+                name="agent",
+                argv=[sys.executable, "-m", "agent.worker", "start"],
+                env={"LIVEKIT_URL": settings.livekit_url},
+                health_url=f"http://127.0.0.1:{settings.agent_http_port}/",
+                start_timeout=120.0,
+            )
+        )
+    return services
+
+
+def _install_stop_handler(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    stop = threading.Event()
+    _install_stop_handler(stop)
+    stack = Stack()
+    try:
+        for spec in build_services(settings):
+            stack.start(spec)
+            if stop.is_set():
+                return 130
+        print(_banner(settings), flush=True)
+        if args.on_ready is not None:
+            args.on_ready(settings)
+        return stack.wait(stop)
+    except StackError as exc:
+        print(f"proctorai: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+def _banner(settings: Settings) -> str:
+    return "\n".join(
+        [
+            "",
+            "ProctorAI is running. Ctrl-C stops everything.",
+            f"  control API   {settings.public_url}   (docs: {settings.public_url}/docs)",
+            f"  livekit       {settings.livekit_url}",
+            "",
+        ]
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from control_api.demo import create_sample_interview
+
+    settings = get_settings()
+    if http_ok(f"{settings.public_url}/healthz"):
+        create_sample_interview(settings, SAMPLE_DIR)
+        return 0
+    args.on_ready = lambda s: create_sample_interview(s, SAMPLE_DIR)
+    return cmd_up(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="proctorai", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run livekit-server, the control API and the agent worker")
+    up.set_defaults(run=cmd_up, on_ready=None)
+    demo = sub.add_parser("demo", help="run the stack and create a sample interview")
+    demo.set_defaults(run=cmd_demo, on_ready=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
