@@ -1,0 +1,160 @@
+"""Request dependencies: settings, database session, storage, LiveKit, and auth.
+
+Authentication answers (documented in the OpenAPI description too):
+- no ``Authorization: Bearer ...`` header → 401 with ``WWW-Authenticate: Bearer``;
+- a bearer value that is no known credential → 401 (``error="invalid_token"``);
+- a valid credential of the other kind (the service token on a recruiter endpoint,
+  the recruiter key on an agent endpoint) → 403 (``error="insufficient_scope"``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from control_api.links import LinkError, decode_link
+from control_api.livekit_rooms import RoomManager
+from control_api.models import Interview, InterviewLink
+from control_api.settings import Settings
+from control_api.storage import Storage
+
+recruiter_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="RecruiterApiKey",
+    description="Authorization: Bearer <RECRUITER_API_KEY>",
+)
+service_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="ServiceToken",
+    description="Authorization: Bearer <SERVICE_TOKEN> (the agent worker)",
+)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def get_rooms(request: Request) -> RoomManager:
+    rooms: RoomManager = request.app.state.rooms
+    return rooms
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _check_bearer(
+    credentials: HTTPAuthorizationCredentials | None,
+    expected: str,
+    other: str,
+    realm: str,
+    what: str,
+) -> None:
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"missing credentials: send the header 'Authorization: Bearer <{what}>'",
+            headers={"WWW-Authenticate": f'Bearer realm="{realm}"'},
+        )
+    given = credentials.credentials
+    if _same(given, expected):
+        return
+    if _same(given, other):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"this credential cannot use {realm} endpoints: use the {what}",
+            headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="insufficient_scope"'},
+        )
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        f"wrong credentials: the bearer value is not the {what}",
+        headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_token"'},
+    )
+
+
+def require_recruiter(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(recruiter_scheme)],
+) -> None:
+    """Recruiter endpoints: ``Authorization: Bearer <RECRUITER_API_KEY>``."""
+    _check_bearer(
+        credentials,
+        settings.secret("recruiter_api_key"),
+        settings.secret("service_token"),
+        "recruiter",
+        "RECRUITER_API_KEY",
+    )
+
+
+def require_service(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(service_scheme)],
+) -> None:
+    """Agent endpoints: ``Authorization: Bearer <SERVICE_TOKEN>``."""
+    _check_bearer(
+        credentials,
+        settings.secret("service_token"),
+        settings.secret("recruiter_api_key"),
+        "agent",
+        "SERVICE_TOKEN",
+    )
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+RoomsDep = Annotated[RoomManager, Depends(get_rooms)]
+
+
+def get_link(
+    token: str, session: SessionDep, settings: SettingsDep
+) -> tuple[InterviewLink, Interview]:
+    """The link a token stands for, checked: signature, expiry, revocation, interview.
+
+    Unusable links get 401 (bad, expired or replaced), 404 (the interview is gone).
+    """
+    try:
+        claims = decode_link(token, settings.secret("link_secret"))
+    except LinkError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from exc
+    link = session.get(InterviewLink, claims.jti)
+    if link is None or link.interview_id != claims.interview_id or link.role != claims.role:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "this link is not valid: ask the recruiter for a new one",
+        )
+    if link.revoked_at is not None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "this link has been replaced by a newer one: ask the recruiter for the new link",
+        )
+    interview = session.get(Interview, link.interview_id)
+    if interview is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "this interview no longer exists")
+    return link, interview
+
+
+LinkDep = Annotated[tuple[InterviewLink, Interview], Depends(get_link)]

@@ -1,0 +1,197 @@
+"""LiveKit rooms, agent dispatch and access tokens for interviews.
+
+Rooms are created when the interview is created, with the interview id in their
+metadata; they vanish after ``empty_timeout``, so opening the candidate link creates
+the room again if needed (CreateRoom is idempotent) and dispatches the interviewer
+agent when the room has no dispatch yet. Token grants follow ARCHITECTURE.md:
+the candidate publishes camera and microphone only and no data; the proctor is
+hidden and subscribe-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+import aiohttp
+from livekit import api
+
+from control_api.models import LinkRole
+from control_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CANDIDATE_PREFIX = "candidate-"
+PROCTOR_PREFIX = "proctor-"
+ROOM_PREFIX = "interview-"
+
+T = TypeVar("T")
+
+
+class LiveKitUnavailable(Exception):
+    """The LiveKit server could not be reached or refused the request."""
+
+
+def room_name_for(interview_id: str) -> str:
+    return f"{ROOM_PREFIX}{interview_id}"
+
+
+def candidate_identity(interview_id: str) -> str:
+    return f"{CANDIDATE_PREFIX}{interview_id}"
+
+
+def new_proctor_identity() -> str:
+    return f"{PROCTOR_PREFIX}{secrets.token_hex(6)}"
+
+
+def participant_role(identity: str) -> str:
+    """The role a participant identity stands for (candidate, proctor or other)."""
+    if identity.startswith(CANDIDATE_PREFIX):
+        return LinkRole.CANDIDATE.value
+    if identity.startswith(PROCTOR_PREFIX):
+        return LinkRole.PROCTOR.value
+    return "other"
+
+
+@dataclass(frozen=True)
+class ParticipantToken:
+    identity: str
+    token: str
+
+
+class RoomManager:
+    """Talks to the LiveKit server API for the control API.
+
+    The aiohttp session behind ``LiveKitAPI`` binds to the event loop that creates
+    it, so it is created on first use (on the app's loop) and closed at shutdown.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._api: api.LiveKitAPI | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dispatch_locks: dict[str, asyncio.Lock] = {}
+
+    def _client(self) -> api.LiveKitAPI:
+        loop = asyncio.get_running_loop()
+        if self._api is not None and self._loop is not loop:
+            # Served again on another event loop (an app restarted in-process):
+            # the old session cannot be used or closed from here.
+            self._api = None
+            self._dispatch_locks.clear()
+        if self._api is None:
+            self._loop = loop
+            self._api = api.LiveKitAPI(
+                url=self._settings.livekit_http_url,
+                api_key=self._settings.livekit_api_key,
+                api_secret=self._settings.secret("livekit_api_secret"),
+                timeout=aiohttp.ClientTimeout(total=self._settings.livekit_timeout),
+                failover=False,
+            )
+        return self._api
+
+    async def aclose(self) -> None:
+        if self._api is not None:
+            await self._api.aclose()
+            self._api = None
+
+    async def ensure_room(self, interview_id: str) -> str:
+        """Create the interview's room, or return the existing one's name."""
+        name = room_name_for(interview_id)
+        request = api.CreateRoomRequest(
+            name=name,
+            empty_timeout=self._settings.room_empty_timeout,
+            departure_timeout=self._settings.room_departure_timeout,
+            max_participants=self._settings.room_max_participants,
+            metadata=json.dumps({"interview_id": interview_id}),
+        )
+        await self._call(self._client().room.create_room(request), "create room")
+        return name
+
+    async def ensure_agent_dispatched(self, interview_id: str) -> bool:
+        """Dispatch the interviewer agent to the room unless one is dispatched already.
+
+        Returns True when a new dispatch was created.
+        """
+        room = room_name_for(interview_id)
+        lock = self._dispatch_locks.setdefault(room, asyncio.Lock())
+        async with lock:
+            dispatches = await self._call(
+                self._client().agent_dispatch.list_dispatch(room), "list dispatches"
+            )
+            if any(d.agent_name == self._settings.agent_name for d in dispatches):
+                return False
+            request = api.CreateAgentDispatchRequest(
+                agent_name=self._settings.agent_name,
+                room=room,
+                metadata=json.dumps({"interview_id": interview_id}),
+            )
+            await self._call(self._client().agent_dispatch.create_dispatch(request), "dispatch")
+            logger.info("agent dispatched: %s", interview_id)
+            return True
+
+    async def delete_room(self, interview_id: str) -> None:
+        """Delete the room (disconnecting everyone); a missing room is fine."""
+        request = api.DeleteRoomRequest(room=room_name_for(interview_id))
+        try:
+            await self._call(self._client().room.delete_room(request), "delete room")
+        except LiveKitUnavailable as exc:
+            if isinstance(exc.__cause__, api.ServerError) and exc.__cause__.status == 404:
+                return
+            raise
+
+    async def _call(self, awaitable: Awaitable[T], what: str) -> T:
+        try:
+            return await awaitable
+        except api.ServerError as exc:
+            logger.warning("LiveKit API request refused: %s (%s)", what, exc.code)
+            raise LiveKitUnavailable(f"LiveKit refused to {what}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            logger.warning("LiveKit API unreachable: %s (%s)", what, type(exc).__name__)
+            raise LiveKitUnavailable(f"LiveKit server is unreachable ({what})") from exc
+
+    # --- tokens ---------------------------------------------------------------------
+
+    def candidate_token(self, interview_id: str, display_name: str) -> ParticipantToken:
+        """Join one room; publish camera and microphone only; no data publishing."""
+        identity = candidate_identity(interview_id)
+        grants = api.VideoGrants(
+            room_join=True,
+            room=room_name_for(interview_id),
+            can_publish=True,
+            can_publish_sources=["camera", "microphone"],
+            can_subscribe=True,
+            can_publish_data=False,
+        )
+        return ParticipantToken(identity, self._sign(identity, display_name, grants))
+
+    def proctor_token(self, interview_id: str) -> ParticipantToken:
+        """Hidden, subscribe-only; receives the anomalies addressed to it."""
+        identity = new_proctor_identity()
+        grants = api.VideoGrants(
+            room_join=True,
+            room=room_name_for(interview_id),
+            hidden=True,
+            can_publish=False,
+            can_publish_data=False,
+            can_subscribe=True,
+        )
+        return ParticipantToken(identity, self._sign(identity, "Proctor", grants))
+
+    def _sign(self, identity: str, name: str, grants: api.VideoGrants) -> str:
+        return (
+            api.AccessToken(
+                self._settings.livekit_api_key, self._settings.secret("livekit_api_secret")
+            )
+            .with_identity(identity)
+            .with_name(name)
+            .with_ttl(timedelta(seconds=self._settings.livekit_token_ttl))
+            .with_grants(grants)
+            .to_jwt()
+        )

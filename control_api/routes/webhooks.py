@@ -1,0 +1,115 @@
+"""LiveKit webhooks: the room's own account of who joined, who left, and when it ended.
+
+Each webhook is verified with LiveKit's receiver (a JWT signed with the API secret
+carrying the body's SHA-256) and stored once by its id, since LiveKit retries.
+The candidate joining starts the interview; the room finishing while the
+interview runs completes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from livekit import api
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from control_api.lifecycle import InvalidTransition, lock_interview, transition
+from control_api.livekit_rooms import participant_role
+from control_api.models import (
+    Interview,
+    InterviewStatus,
+    LinkRole,
+    RoomEvent,
+    TransitionSource,
+    utcnow,
+)
+from control_api.schemas import ErrorResponse, WebhookResult
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["livekit"])
+
+RECORDED_EVENTS = frozenset(
+    {"room_started", "room_finished", "participant_joined", "participant_left"}
+)
+
+
+@router.post(
+    "/livekit/webhook",
+    response_model=WebhookResult,
+    summary="LiveKit webhook receiver (signed by the LiveKit server)",
+    responses={401: {"model": ErrorResponse, "description": "Signature missing or wrong"}},
+)
+async def livekit_webhook(request: Request) -> WebhookResult:
+    settings = request.app.state.settings
+    body = (await request.body()).decode("utf-8", errors="replace")
+    auth = request.headers.get("authorization", "")
+    receiver = api.WebhookReceiver(
+        api.TokenVerifier(settings.livekit_api_key, settings.secret("livekit_api_secret"))
+    )
+    try:
+        event = receiver.receive(body, auth)
+    except Exception as exc:  # the receiver raises bare Exceptions and JWT errors
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "webhook not verified: it must be signed with LIVEKIT_API_KEY/LIVEKIT_API_SECRET",
+        ) from exc
+    return await run_in_threadpool(apply_webhook, request.app.state.engine, event)
+
+
+def apply_webhook(engine: Engine, event: api.WebhookEvent) -> WebhookResult:
+    """Record the event and apply its lifecycle effect, once per webhook id."""
+    if event.event not in RECORDED_EVENTS or not event.room.name:
+        return WebhookResult(event=event.event, interview_id=None, applied=False)
+    with Session(engine, expire_on_commit=False) as session:
+        found = session.exec(select(Interview.id).where(Interview.room_name == event.room.name))
+        interview_id = found.first()
+        if interview_id is None:
+            return WebhookResult(event=event.event, interview_id=None, applied=False)
+        session.rollback()
+        interview = lock_interview(session, interview_id)
+        if interview is None:
+            return WebhookResult(event=event.event, interview_id=None, applied=False)
+        event_id = event.id or f"{event.event}:{event.room.sid}:{event.participant.sid}"
+        if session.get(RoomEvent, event_id) is not None:
+            return WebhookResult(event=event.event, interview_id=interview_id, applied=False)
+        identity = event.participant.identity or None
+        role = participant_role(identity) if identity else None
+        occurred = datetime.fromtimestamp(event.created_at, UTC) if event.created_at else utcnow()
+        session.add(
+            RoomEvent(
+                id=event_id[:64],
+                interview_id=interview_id,
+                event=event.event,
+                participant_identity=identity,
+                participant_role=role,
+                occurred_at=occurred,
+            )
+        )
+        target = _lifecycle_effect(event.event, role, InterviewStatus(interview.status))
+        if target is not None:
+            try:
+                transition(session, interview, target, TransitionSource.LIVEKIT, event.event)
+            except InvalidTransition:
+                logger.info("webhook transition not applicable: %s", interview_id)
+        session.commit()
+        logger.info("webhook recorded: %s event=%s", interview_id, event.event)
+        return WebhookResult(event=event.event, interview_id=interview_id, applied=True)
+
+
+def _lifecycle_effect(
+    event: str, role: str | None, current: InterviewStatus
+) -> InterviewStatus | None:
+    if (
+        event == "participant_joined"
+        and role == LinkRole.CANDIDATE.value
+        and current in {InterviewStatus.CREATED, InterviewStatus.READY}
+    ):
+        return InterviewStatus.IN_PROGRESS
+    if event == "room_finished" and current is InterviewStatus.IN_PROGRESS:
+        return InterviewStatus.COMPLETED
+    return None

@@ -1,0 +1,271 @@
+"""Request and response bodies of the API.
+
+Three audiences, three views: recruiters see everything about their interviews;
+the agent sees what it needs to conduct and proctor one; link holders (candidate,
+proctor) see only what their page shows: never the resume, the email, or (for the
+candidate) anything about proctoring.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from control_api.models import (
+    FileKind,
+    InterviewStatus,
+    LinkRole,
+    Sensitivity,
+    SpeakerRole,
+)
+
+ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+Severity = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+MAX_EVIDENCE_JSON_CHARS = 64 * 1024
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a message that says what went wrong and what to do."""
+
+    detail: str
+
+
+# --- recruiter ---------------------------------------------------------------------
+
+
+class InterviewLinks(BaseModel):
+    candidate_link: str
+    proctor_link: str
+    expires_at: datetime
+
+
+class InterviewCreated(InterviewLinks):
+    id: str
+    status: InterviewStatus
+    room: str
+    created_at: datetime
+
+
+class InterviewSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    candidate_name: str
+    status: InterviewStatus
+    duration_minutes: int
+    question_count: int
+    sensitivity: Sensitivity
+    room_name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class InterviewPage(BaseModel):
+    items: list[InterviewSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class TransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_status: InterviewStatus | None
+    to_status: InterviewStatus
+    at: datetime
+    source: str
+    reason: str | None
+
+
+class FileOut(BaseModel):
+    id: str
+    kind: FileKind
+    content_type: str
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+    event_id: str | None
+    url: str = Field(description="A signed URL that expires (MEDIA_URL_TTL).")
+
+
+class InterviewDetail(InterviewSummary):
+    candidate_email: str
+    job_description: str
+    job_description_filename: str | None
+    resume_text: str
+    resume_filename: str
+    # First time each status was reached (the lifecycle timestamps).
+    status_times: dict[InterviewStatus, datetime]
+    transitions: list[TransitionOut]
+    links: InterviewLinks | None
+    files: list[FileOut]
+    event_count: int
+    transcript_turn_count: int
+
+
+class CancelRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class StatusChange(BaseModel):
+    id: str
+    previous_status: InterviewStatus
+    status: InterviewStatus
+    changed: bool
+
+
+# --- link holders ------------------------------------------------------------------
+
+
+class LinkSessionRequest(BaseModel):
+    """Optional: the role the opening page expects, so a proctor link pasted into
+    the candidate page (or the reverse) gets a clear refusal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: LinkRole | None = None
+
+
+class LinkInterview(BaseModel):
+    id: str
+    title: str
+    candidate_name: str
+    duration_minutes: int
+    question_count: int
+    status: InterviewStatus
+
+
+class LinkSession(BaseModel):
+    livekit_url: str
+    livekit_token: str
+    identity: str
+    room: str
+    role: LinkRole
+    expires_at: datetime
+    interview: LinkInterview
+
+
+# --- agent -------------------------------------------------------------------------
+
+
+class AgentFileRef(BaseModel):
+    id: str
+    kind: FileKind
+    content_type: str
+    size_bytes: int
+    sha256: str
+    download_path: str = Field(description="GET it with the service token.")
+
+
+class AgentContext(BaseModel):
+    interview_id: str
+    title: str
+    status: InterviewStatus
+    candidate_name: str
+    candidate_identity: str
+    room: str
+    job_description: str
+    resume_text: str
+    duration_minutes: int
+    question_count: int
+    sensitivity: Sensitivity
+    enrollment: list[AgentFileRef] = Field(
+        description="Reference photo and baseline media, when present."
+    )
+
+
+class AnomalyMessage(BaseModel):
+    """One ``proctoring.anomaly`` data-channel message (start or end of an anomaly)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    v: int = Field(default=1, ge=1)
+    id: ClientId
+    interview_id: str | None = None
+    type: EventType
+    state: Literal["started", "ended"]
+    severity: Severity
+    confidence: float = Field(ge=0.0, le=1.0)
+    started_at: datetime
+    ended_at: datetime | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps need a timezone (e.g. 2024-01-01T10:00:00Z)")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _small_evidence(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value, default=str)) > MAX_EVIDENCE_JSON_CHARS:
+            raise ValueError("evidence is too large: store images as snapshots and send their keys")
+        return value
+
+
+class EventBatch(BaseModel):
+    events: list[AnomalyMessage] = Field(min_length=1, max_length=500)
+
+
+class TurnIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: ClientId
+    role: SpeakerRole
+    text: str = Field(max_length=20_000)
+    started_at: datetime
+    ended_at: datetime | None = None
+
+    @field_validator("started_at", "ended_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps need a timezone (e.g. 2024-01-01T10:00:00Z)")
+        return value
+
+
+class TranscriptBatch(BaseModel):
+    turns: list[TurnIn] = Field(min_length=1, max_length=500)
+
+
+class IngestResult(BaseModel):
+    """What a batch did: new rows, rows completed (an anomaly's end), repeats ignored."""
+
+    inserted: int
+    updated: int
+    duplicates: int
+
+
+class LifecycleRequest(BaseModel):
+    status: InterviewStatus
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class SnapshotStored(BaseModel):
+    id: str
+    key: str
+    content_type: str
+    size_bytes: int
+    url: str
+    download_path: str
+
+
+# --- webhook and health ------------------------------------------------------------
+
+
+class WebhookResult(BaseModel):
+    event: str
+    interview_id: str | None
+    applied: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]

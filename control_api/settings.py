@@ -1,0 +1,211 @@
+"""One settings object for the control API, read from environment variables.
+
+Every value has a default that works on a developer's machine with no account and
+no internet. Secrets that are not set are generated once and kept in
+``DATA_DIR/dev-secrets.json`` (mode 0600), so a newcomer needs no configuration and
+the CLI, the API and the agent (all reading the same ``DATA_DIR``) agree on them.
+Those generated values are for local development only; production sets them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from contextlib import suppress
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_LIVEKIT_SECRET_LENGTH = 32
+DEV_SECRETS_FILE = "dev-secrets.json"
+
+# Secret fields that get a generated development value when unset.
+_GENERATED_SECRETS = ("recruiter_api_key", "service_token", "link_secret", "livekit_api_secret")
+
+
+class StorageBackend(StrEnum):
+    """Where uploaded and captured files are kept."""
+
+    LOCAL = "local"
+    CLOUDINARY = "cloudinary"
+
+
+class Settings(BaseSettings):
+    """Configuration of the control API (12-factor: environment variables, ``.env``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Where the SQLite database, local files and generated dev secrets live.
+    data_dir: Path = Path("data")
+    # SQLAlchemy URL; empty means SQLite at DATA_DIR/proctorai.db.
+    # PostgreSQL: postgresql+psycopg://user:password@host:5432/dbname
+    database_url: SecretStr | None = None
+    # Base URL of this API as browsers reach it; join and proctor links start with it.
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Generated under DATA_DIR when unset (see load_or_create_dev_secrets): after
+    # validation these four always hold a value.
+    recruiter_api_key: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    service_token: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    link_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    # Lifetime of candidate and proctor links, in seconds (default 7 days).
+    link_ttl: Annotated[int, Field(ge=60, le=90 * 24 * 3600)] = 7 * 24 * 3600
+
+    # LiveKit server API (server side) and the URL browsers and clients connect to.
+    livekit_url: str = "ws://127.0.0.1:7880"
+    livekit_public_url: str | None = None
+    livekit_api_key: str = "proctorai-dev"
+    livekit_api_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    # Lifetime of LiveKit access tokens handed out by the link endpoint, in seconds.
+    livekit_token_ttl: Annotated[int, Field(ge=60, le=24 * 3600)] = 3 * 3600
+    # Seconds for LiveKit API calls before the API answers 503.
+    livekit_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
+    room_empty_timeout: Annotated[int, Field(ge=1)] = 600
+    room_departure_timeout: Annotated[int, Field(ge=1)] = 60
+    room_max_participants: Annotated[int, Field(ge=2, le=100)] = 6
+    # The agent worker's agent_name, for explicit dispatch.
+    agent_name: str = "proctorai-interviewer"
+
+    # cloudinary://<api_key>:<api_secret>@<cloud_name>; empty means local storage.
+    cloudinary_url: SecretStr | None = None
+    cloudinary_folder: str = "proctorai"
+
+    # The realtime interviewer and the evaluation (the offline paths need none of these).
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+
+    # Upload limits in bytes.
+    max_document_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    max_image_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    # Longest text kept from a resume or job description, in characters.
+    max_document_chars: Annotated[int, Field(ge=1000)] = 200_000
+    # Pages read from a PDF before it is refused (a guard against PDF bombs).
+    max_pdf_pages: Annotated[int, Field(ge=1)] = 50
+    # Days snapshots and baseline media are kept.
+    media_retention_days: Annotated[int, Field(ge=1)] = 30
+    # Lifetime of signed media URLs, in seconds.
+    media_url_ttl: Annotated[int, Field(ge=60)] = 3600
+
+    # Port of the agent worker's health server (livekit-agents), for `proctorai up`.
+    agent_http_port: Annotated[int, Field(ge=0, le=65535)] = 8081
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                key: value
+                for key, value in data.items()
+                if not (key in _GENERATED_SECRETS and value in ("", None))
+            }
+        return data
+
+    @field_validator("livekit_api_secret")
+    @classmethod
+    def _livekit_secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < MIN_LIVEKIT_SECRET_LENGTH:
+            raise ValueError(
+                f"LIVEKIT_API_SECRET must be at least {MIN_LIVEKIT_SECRET_LENGTH} characters"
+            )
+        return value
+
+    @field_validator("public_url", "livekit_url", "livekit_public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("database_url", "cloudinary_url", "openai_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _fill_dev_secrets(self) -> Settings:
+        missing = [name for name in _GENERATED_SECRETS if getattr(self, name) is None]
+        if missing:
+            generated = load_or_create_dev_secrets(self.data_dir)
+            for name in missing:
+                object.__setattr__(self, name, SecretStr(generated[name]))
+        return self
+
+    # --- derived values -------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL in use (SQLite under DATA_DIR unless DATABASE_URL is set)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'proctorai.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Root folder of local file storage."""
+        return self.data_dir / "files"
+
+    @property
+    def storage_backend(self) -> StorageBackend:
+        return StorageBackend.CLOUDINARY if self.cloudinary_url else StorageBackend.LOCAL
+
+    @property
+    def client_livekit_url(self) -> str:
+        """The LiveKit URL handed to browsers and rtc clients."""
+        return self.livekit_public_url or self.livekit_url
+
+    @property
+    def livekit_http_url(self) -> str:
+        """The LiveKit server API URL over HTTP(S)."""
+        url = self.livekit_url
+        if url.startswith("ws"):
+            return "http" + url[2:]
+        return url
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret field that always has a value after validation."""
+        value = getattr(self, name)
+        if not isinstance(value, SecretStr):
+            raise RuntimeError(f"setting {name} has no value")
+        return value.get_secret_value()
+
+
+def load_or_create_dev_secrets(data_dir: Path) -> dict[str, str]:
+    """Read the generated development secrets, creating them once, race-free.
+
+    The file is written to a temporary name and hard-linked into place, so when the
+    CLI, the API and the agent start together exactly one set of secrets wins.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DEV_SECRETS_FILE
+    if not path.exists():
+        values = {name: secrets.token_urlsafe(32) for name in _GENERATED_SECRETS}
+        fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=".dev-secrets-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(values, handle)
+            os.chmod(tmp_name, 0o600)
+            with suppress(FileExistsError):  # another process was first: use theirs
+                os.link(tmp_name, path)
+        finally:
+            os.unlink(tmp_name)
+    stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    # A file from an older version may miss newer names: add them without a race
+    # worth guarding against (development only).
+    if any(name not in stored for name in _GENERATED_SECRETS):
+        for name in _GENERATED_SECRETS:
+            stored.setdefault(name, secrets.token_urlsafe(32))
+        path.write_text(json.dumps(stored), encoding="utf-8")
+        os.chmod(path, 0o600)
+    return stored
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings read from the environment (cached)."""
+    return Settings()
