@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from control_api.livekit_config import livekit_keys_arg, render_livekit_config, write_livekit_config
@@ -32,6 +33,24 @@ def _api_bind(settings: Settings) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 8000
 
 
+def _follow_livekit_url(config: dict[str, Any], livekit_url: str) -> None:
+    """Serve LiveKit on the port LIVEKIT_URL names, moving the RTC ports along with it.
+
+    ``livekit.yaml`` uses 7880 (HTTP/WebSocket), 7881 (RTC over TCP) and 7882 (UDP); a
+    LIVEKIT_URL on another port shifts all three by the same offset, so two stacks (or a
+    stack and the test suite) can run side by side.
+    """
+    port = urlsplit(livekit_url).port
+    if port is None or port == config["port"]:
+        return
+    offset = port - int(config["port"])
+    config["port"] = port
+    rtc = config.setdefault("rtc", {})
+    for key in ("tcp_port", "udp_port"):
+        if key in rtc:
+            rtc[key] = int(rtc[key]) + offset
+
+
 def build_services(settings: Settings) -> list[ServiceSpec]:
     """The stack's processes, in start order, each with its health check."""
     api_host, api_port = _api_bind(settings)
@@ -39,9 +58,10 @@ def build_services(settings: Settings) -> list[ServiceSpec]:
     config = render_livekit_config(
         settings.livekit_api_key, webhook_urls=[f"{api_url}/livekit/webhook"]
     )
+    _follow_livekit_url(config, settings.livekit_url)
     config_path = write_livekit_config(config, settings.data_dir / "livekit.generated.yaml")
     livekit_http = f"http://127.0.0.1:{config['port']}"
-    keys = livekit_keys_arg(settings.livekit_api_key, settings.livekit_api_secret.get_secret_value())
+    keys = livekit_keys_arg(settings.livekit_api_key, settings.secret("livekit_api_secret"))
     services = [
         ServiceSpec(
             name="livekit",
@@ -52,8 +72,16 @@ def build_services(settings: Settings) -> list[ServiceSpec]:
         ServiceSpec(
             name="api",
             argv=[
-                sys.executable, "-m", "uvicorn", "control_api.app:create_app", "--factory",
-                "--host", api_host, "--port", str(api_port), "--no-access-log",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "control_api.app:create_app",
+                "--factory",
+                "--host",
+                api_host,
+                "--port",
+                str(api_port),
+                "--no-access-log",
             ],
             health_url=f"{api_url}/healthz",
         ),

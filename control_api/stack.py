@@ -10,6 +10,7 @@ Ctrl-C (or any child dying) stops all of them, newest first.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -51,6 +52,28 @@ def http_ok(url: str, timeout: float = 1.0) -> bool:
             return 200 <= int(response.status) < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
+
+
+def readable_log_line(line: str) -> str:
+    """Shorten a JSON log record (livekit-agents' production format) to one readable line.
+
+    Other lines pass through unchanged. The record's own fields are not echoed: the
+    agent logs ids, never personal data, but a short line is what a person reads.
+    """
+    if not line.startswith("{"):
+        return line
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict) or "message" not in record:
+        return line
+    level = str(record.get("level", "INFO"))
+    logger = str(record.get("name", ""))
+    text = f"{level:<7} {logger}: {record['message']}"
+    if record.get("exc_info"):
+        text += "\n" + str(record["exc_info"])
+    return text
 
 
 @dataclass
@@ -95,7 +118,7 @@ class Stack:
         prefix = self._prefix(name)
         assert hasattr(stream, "readline")
         for raw in iter(stream.readline, b""):
-            self._output(f"{prefix} {raw.decode('utf-8', 'replace').rstrip()}")
+            self._output(f"{prefix} {readable_log_line(raw.decode('utf-8', 'replace').rstrip())}")
 
     def start(self, spec: ServiceSpec) -> None:
         """Start one service and block until its health check passes."""
@@ -107,9 +130,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
         )
-        thread = threading.Thread(
-            target=self._pump, args=(spec.name, process.stdout), daemon=True
-        )
+        thread = threading.Thread(target=self._pump, args=(spec.name, process.stdout), daemon=True)
         thread.start()
         self._running.append(RunningService(spec, process, thread))
         deadline = time.monotonic() + spec.start_timeout

@@ -1,0 +1,169 @@
+"""`proctorai up` and `proctorai demo` as a newcomer runs them: real processes, real ports.
+
+The stack runs on its own ports and data folder so it never clashes with a developer's
+running stack or with the other tests' livekit-server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from control_api.stack import http_ok
+
+pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _free_port_block(size: int) -> int:
+    """A base port such that ``base .. base+size-1`` are all free on loopback (TCP)."""
+    for _ in range(200):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            base = int(sock.getsockname()[1])
+        if base + size < 65000 and all(_port_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+class RunningUp:
+    """A `proctorai up` child process and the lines it printed so far."""
+
+    def __init__(self, process: subprocess.Popen[str], env: dict[str, str]) -> None:
+        self.process = process
+        self.env = env
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for_line(self, needle: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if needle in line:
+                    return line
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.2)
+        tail = "\n".join(self.lines[-40:])
+        raise AssertionError(f"{needle!r} not printed within {timeout} s; last lines:\n{tail}")
+
+
+@pytest.fixture()
+def stack_env(tmp_path: Path) -> dict[str, str]:
+    livekit_port = _free_port_block(3)
+    api_port = _free_port_block(1)
+    agent_port = _free_port_block(1)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LIVEKIT_", "DATABASE_", "OPENAI_"))
+    }
+    env.update(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "PUBLIC_URL": f"http://127.0.0.1:{api_port}",
+            "LIVEKIT_URL": f"ws://127.0.0.1:{livekit_port}",
+            "AGENT_HTTP_PORT": str(agent_port),
+            "NO_COLOR": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture()
+def running_up(stack_env: dict[str, str], tmp_path: Path) -> Iterator[RunningUp]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "control_api.cli", "up"],
+        cwd=tmp_path,  # a newcomer may run it from anywhere
+        env=stack_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running = RunningUp(process, stack_env)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_up_starts_every_service_and_ctrl_c_stops_them(running_up: RunningUp) -> None:
+    env = running_up.env
+    running_up.wait_for_line("ProctorAI is running", timeout=240)
+    livekit_http = env["LIVEKIT_URL"].replace("ws://", "http://")
+    api = env["PUBLIC_URL"]
+    agent = f"http://127.0.0.1:{env['AGENT_HTTP_PORT']}/"
+    assert http_ok(livekit_http)
+    with urllib.request.urlopen(f"{api}/healthz", timeout=5) as response:
+        assert json.load(response)["database"] == "ok"
+    assert http_ok(agent)
+    for name in ("livekit", "api", "agent"):
+        running_up.wait_for_line(f"{name} | healthy", timeout=1)
+
+    # `proctorai demo` against the running stack creates a sample interview.
+    demo = subprocess.run(
+        [sys.executable, "-m", "control_api.cli", "demo"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert f"{api}/join/" in demo.stdout
+    assert f"{api}/proctor/" in demo.stdout
+
+    running_up.process.send_signal(signal.SIGINT)
+    assert running_up.process.wait(timeout=60) == 0
+    for name in ("agent", "api", "livekit"):
+        running_up.wait_for_line(f"{name} | stopped", timeout=5)
+    livekit_port = int(env["LIVEKIT_URL"].rsplit(":", 1)[1])
+    api_port = int(api.rsplit(":", 1)[1])
+    for port in (livekit_port, api_port, int(env["AGENT_HTTP_PORT"])):
+        assert _port_free(port), f"port {port} still in use after Ctrl-C"
+
+
+def test_up_explains_a_missing_livekit_server(stack_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**stack_env, "PATH": "/usr/bin:/bin"}
+    # A copy of the package tree without .tools/bin: find_livekit_server must say what to do.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import control_api.stack as s, pathlib, sys;"
+            "s.REPO_ROOT = pathlib.Path(sys.argv[1]);"
+            "from control_api.cli import main; sys.exit(main(['up']))",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "livekit-server not found: run `make setup`" in result.stderr
