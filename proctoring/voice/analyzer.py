@@ -1,0 +1,113 @@
+"""Streaming voice analysis for one candidate's microphone: push PCM, get observations.
+
+Why this shape: the agent receives audio in small frames on its event loop and hands them to a
+worker thread; the analyser buffers them, cuts speech segments with the VAD, and for each
+segment returns one observation (verdict, similarity, second-speaker flag, plain reason) with
+its start and end in stream time. Memory is bounded: at most one open segment, plus the
+similarities of the last ``history_windows`` analysis windows for the second-speaker rule.
+One analyser per stream; it is not thread-safe, but the encoder it uses may be shared.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from proctoring.voice.enroll import VoiceEnrollment
+from proctoring.voice.ge2e import MODEL_NAME, GE2EEncoder
+from proctoring.voice.second_speaker import SecondSpeakerConfig, detect_second_speaker
+from proctoring.voice.vad import SpeechSegment, SpeechSegmenter, VadConfig
+from proctoring.voice.verify import Verdict, VerifyConfig, assess_segment
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Settings of the whole voice pipeline."""
+
+    vad: VadConfig = field(default_factory=VadConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    second_speaker: SecondSpeakerConfig = field(default_factory=SecondSpeakerConfig)
+    history_windows: int = 30  # about the last 12 s of speech, at 2.5 windows per second
+
+
+@dataclass(frozen=True)
+class VoiceObservation:
+    """What was heard in one speech segment (times in seconds from the stream's start)."""
+
+    start: float
+    end: float
+    verdict: Verdict
+    similarity: float | None
+    second_speaker: bool
+    reason: str
+    speech_seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "verdict": self.verdict.value,
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
+            "second_speaker": self.second_speaker,
+            "reason": self.reason,
+            "speech_seconds": round(self.speech_seconds, 2),
+        }
+
+
+class VoiceAnalyzer:
+    """Verifies the enrolled speaker and watches for a second voice, segment by segment."""
+
+    def __init__(
+        self,
+        enrollment: VoiceEnrollment,
+        config: VoiceConfig | None = None,
+        encoder: GE2EEncoder | None = None,
+    ) -> None:
+        if enrollment.model != MODEL_NAME:
+            raise ValueError("enrollment was made with a different voice model")
+        self.config = config or VoiceConfig()
+        self._reference = enrollment.vector
+        self._encoder = encoder or GE2EEncoder.load()
+        self._segmenter = SpeechSegmenter(self.config.vad)
+        self._history: deque[float] = deque(maxlen=self.config.history_windows)
+
+    def push(self, pcm: np.ndarray) -> list[VoiceObservation]:
+        """Add 16 kHz mono PCM (int16 or float32); return observations of finished segments."""
+        return [self._observe(segment) for segment in self._segmenter.push(pcm)]
+
+    def flush(self) -> list[VoiceObservation]:
+        """End of stream: analyse the segment still open, if any."""
+        return [self._observe(segment) for segment in self._segmenter.flush()]
+
+    def _observe(self, segment: SpeechSegment) -> VoiceObservation:
+        assessment = assess_segment(
+            segment.samples, self._reference, self._encoder, self.config.verify,
+            speech_seconds=segment.voiced_seconds,
+        )
+        verdict = assessment.verdict
+        second = False
+        reason = verdict.reason
+        if assessment.windows is not None:
+            new_similarities = assessment.windows.partials @ self._reference
+            self._history.extend(float(s) for s in new_similarities)
+            recent_from = max(0, len(self._history) - len(new_similarities))
+            result = detect_second_speaker(
+                np.fromiter(self._history, dtype=np.float64),
+                self.config.second_speaker,
+                recent_from=recent_from,
+            )
+            if result.detected:
+                second = True
+                reason = f"{verdict.reason}; {result.reason}"
+        return VoiceObservation(
+            start=segment.start_seconds,
+            end=segment.end_seconds,
+            verdict=verdict.verdict,
+            similarity=verdict.similarity,
+            second_speaker=second,
+            reason=reason,
+            speech_seconds=segment.voiced_seconds,
+        )
