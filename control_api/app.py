@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from control_api.db import create_db_engine, run_migrations
 from control_api.errors import install_error_handlers
 from control_api.livekit_rooms import RoomManager
-from control_api.routes import agent, health, interviews, links, media, webhooks
+from control_api.routes import agent, baseline, health, interviews, links, media, webhooks
 from control_api.settings import Settings
 from control_api.storage import build_storage
 
@@ -79,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = build_storage(settings)
     app.state.rooms = rooms
     install_error_handlers(app)
-    for module in (health, interviews, links, agent, webhooks, media):
+    for module in (health, interviews, links, baseline, agent, webhooks, media):
         app.include_router(module.router)
     return app

@@ -67,6 +67,7 @@ class LinkRole(StrEnum):
 
 class TransitionSource(StrEnum):
     RECRUITER = "recruiter"
+    CANDIDATE = "candidate"
     AGENT = "agent"
     LIVEKIT = "livekit"
     SYSTEM = "system"

@@ -177,6 +177,12 @@ class AgentContext(BaseModel):
     enrollment: list[AgentFileRef] = Field(
         description="Reference photo and baseline media, when present."
     )
+    face_enrollment: str | None = Field(
+        None, description="Face embeddings (proctoring.face.FaceEnrollment JSON), when enrolled"
+    )
+    voice_enrollment: str | None = Field(
+        None, description="Voice embedding (proctoring.voice.VoiceEnrollment JSON), when enrolled"
+    )
 
 
 class AnomalyMessage(BaseModel):
@@ -269,3 +275,22 @@ class WebhookResult(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+
+
+class BaselineFrame(BaseModel):
+    index: int
+    accepted: bool
+    reason: str | None = None
+
+
+class BaselineResult(BaseModel):
+    """The engine's verdict on a baseline upload, in words a candidate understands."""
+
+    modality: str
+    accepted: bool
+    detail: str
+    reasons: list[str] = Field(default_factory=list)
+    frames: list[BaselineFrame] = Field(default_factory=list)
+    ready: bool = Field(False, description="Face and voice are both enrolled")
+    status: InterviewStatus | None = None
+    details: dict[str, float] = Field(default_factory=dict)

@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from control_api import crud
 from control_api.deps import SessionDep, SettingsDep, StorageDep, require_service
+from control_api.enrollment.models import Modality
+from control_api.enrollment.service import enrollments_of
 from control_api.ingest import ingest_events, ingest_turns
 from control_api.lifecycle import InvalidTransition, lock_interview, transition
 from control_api.livekit_rooms import candidate_identity
@@ -79,6 +81,7 @@ def get_context(interview_id: str, session: SessionDep) -> AgentContext:
         )
         for row in crud.files_of(session, interview_id, crud.ENROLLMENT_KINDS)
     ]
+    stored = enrollments_of(session, interview.id)
     return AgentContext(
         interview_id=interview.id,
         title=interview.title,
@@ -92,6 +95,8 @@ def get_context(interview_id: str, session: SessionDep) -> AgentContext:
         question_count=interview.question_count,
         sensitivity=Sensitivity(interview.sensitivity),
         enrollment=enrollment,
+        face_enrollment=stored.get(Modality.FACE.value),
+        voice_enrollment=stored.get(Modality.VOICE.value),
     )
 
 

@@ -1,0 +1,215 @@
+"""Run the proctoring engine on a candidate's baseline and keep the result.
+
+The engines are loaded once per process (dlib's models and the GE2E weights take a
+moment) and called from FastAPI's worker threads, never from the event loop. A
+rejected baseline stores nothing; an accepted one replaces any earlier enrollment of
+the same modality, and once both face and voice are enrolled the interview is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from sqlmodel import Session, select
+
+from control_api import crud
+from control_api.enrollment.media import audio_to_pcm16k, image_to_rgb
+from control_api.enrollment.models import BiometricEnrollment, Modality
+from control_api.lifecycle import lock_interview, transition
+from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, TransitionSource
+from control_api.storage import Storage, make_key
+from control_api.uploads import CheckedImage
+from proctoring import face, voice
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrameFeedback:
+    index: int
+    accepted: bool
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    """What the candidate's page shows: accepted or not, and why in plain words."""
+
+    modality: Modality
+    accepted: bool
+    reasons: tuple[str, ...] = ()
+    frames: tuple[FrameFeedback, ...] = ()
+    ready: bool = False
+    status: InterviewStatus | None = None
+    details: dict[str, float] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def voice_encoder() -> voice.GE2EEncoder:
+    """The GE2E encoder, loaded once per process and shared (it is read-only)."""
+    return voice.GE2EEncoder.load()
+
+
+def _reference_photo(session: Session, storage: Storage, interview_id: str) -> np.ndarray | None:
+    rows = crud.files_of(session, interview_id, (FileKind.REFERENCE_PHOTO,))
+    if not rows:
+        return None
+    return image_to_rgb(storage.get(rows[-1].storage_key))
+
+
+def enroll_face_baseline(
+    session: Session, storage: Storage, interview: Interview, images: list[CheckedImage]
+) -> BaselineOutcome:
+    """Check the baseline photos, and keep the face embeddings and photos if accepted."""
+    frames = [image_to_rgb(image.data) for image in images]
+    reference = _reference_photo(session, storage, interview.id)
+    result = face.enroll(frames, reference=reference)
+    feedback = tuple(FrameFeedback(c.index, c.accepted, c.reason) for c in result.frames)
+    if not result.accepted or result.enrollment is None:
+        logger.info("face baseline rejected (interview %s)", interview.id)
+        return BaselineOutcome(Modality.FACE, False, tuple(result.reasons), feedback)
+    stored_keys: list[str] = []
+    try:
+        rows = []
+        for image in images:
+            kind = FileKind.BASELINE_IMAGE.value
+            stored = storage.put(
+                make_key(interview.id, kind, image.content_type), image.data, image.content_type
+            )
+            stored_keys.append(stored.key)
+            rows.append(
+                StoredFile(
+                    interview_id=interview.id,
+                    kind=kind,
+                    storage_key=stored.key,
+                    content_type=stored.content_type,
+                    size_bytes=stored.size,
+                    sha256=stored.sha256,
+                )
+            )
+        outcome = _save_enrollment(
+            session,
+            interview.id,
+            Modality.FACE,
+            result.enrollment.to_json(),
+            result.enrollment.model,
+            replace_kind=FileKind.BASELINE_IMAGE,
+            new_files=rows,
+            storage=storage,
+        )
+    except BaseException:
+        session.rollback()
+        for key in stored_keys:
+            storage.delete(key)
+        raise
+    logger.info("face baseline enrolled (interview %s)", interview.id)
+    return BaselineOutcome(
+        Modality.FACE,
+        True,
+        (),
+        feedback,
+        outcome.ready,
+        outcome.status,
+        {"frames_used": float(len(result.enrollment.embeddings))},
+    )
+
+
+def enroll_voice_baseline(session: Session, interview: Interview, audio: bytes) -> BaselineOutcome:
+    """Check the baseline reading and keep the voice embedding if accepted.
+
+    The recording itself is not stored: only its embedding is.
+    """
+    pcm = audio_to_pcm16k(audio)
+    try:
+        enrollment = voice.enroll_voice(pcm, voice_encoder())
+    except voice.EnrollmentRejected as exc:
+        logger.info("voice baseline rejected (interview %s, %s)", interview.id, exc.code)
+        return BaselineOutcome(Modality.VOICE, False, (exc.reason,))
+    try:
+        outcome = _save_enrollment(
+            session, interview.id, Modality.VOICE, enrollment.to_json(), enrollment.model
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    logger.info("voice baseline enrolled (interview %s)", interview.id)
+    return BaselineOutcome(
+        Modality.VOICE,
+        True,
+        (),
+        (),
+        outcome.ready,
+        outcome.status,
+        {"speech_seconds": round(float(enrollment.speech_seconds), 2)},
+    )
+
+
+@dataclass(frozen=True)
+class _Saved:
+    ready: bool
+    status: InterviewStatus
+
+
+def _save_enrollment(
+    session: Session,
+    interview_id: str,
+    modality: Modality,
+    data: str,
+    model: str,
+    *,
+    replace_kind: FileKind | None = None,
+    new_files: list[StoredFile] | None = None,
+    storage: Storage | None = None,
+) -> _Saved:
+    """Upsert the enrollment (and its files) in one transaction; mark ready when complete."""
+    interview = lock_interview(session, interview_id)
+    if interview is None:
+        raise LookupError(interview_id)
+    old_keys: list[str] = []
+    if replace_kind is not None:
+        for row in crud.files_of(session, interview_id, (replace_kind,)):
+            old_keys.append(row.storage_key)
+            session.delete(row)
+    for row in new_files or []:
+        session.add(row)
+    existing = session.get(BiometricEnrollment, (interview_id, modality.value))
+    if existing is None:
+        existing = BiometricEnrollment(
+            interview_id=interview_id, modality=modality.value, data=data, model=model
+        )
+    else:
+        existing.data, existing.model = data, model
+    session.add(existing)
+    session.flush()
+    enrolled = set(
+        session.exec(
+            select(BiometricEnrollment.modality).where(
+                BiometricEnrollment.interview_id == interview_id
+            )
+        ).all()
+    )
+    ready = enrolled >= {Modality.FACE.value, Modality.VOICE.value}
+    if ready and InterviewStatus(interview.status) is InterviewStatus.CREATED:
+        transition(
+            session,
+            interview,
+            InterviewStatus.READY,
+            TransitionSource.CANDIDATE,
+            "baseline enrolled",
+        )
+    session.commit()
+    if storage is not None:
+        for key in old_keys:
+            storage.delete(key)
+    return _Saved(ready=ready, status=InterviewStatus(interview.status))
+
+
+def enrollments_of(session: Session, interview_id: str) -> dict[str, str]:
+    """The stored enrollment JSON of each modality, for the agent's context."""
+    rows = session.exec(
+        select(BiometricEnrollment).where(BiometricEnrollment.interview_id == interview_id)
+    ).all()
+    return {row.modality: row.data for row in rows}
