@@ -1,0 +1,218 @@
+"""The report document: what ``GET /interviews/{id}/report`` returns, versioned.
+
+The JSON is the contract (docs/report-schema.md documents every field); the HTML and PDF
+renderings are drawn from the same document. ``schema_version`` changes whenever a field
+changes meaning or disappears; adding an optional field keeps the version.
+
+Two halves with two sources of truth:
+
+- ``evaluation`` (rubric, recommendation, strengths, ...) comes from a language model or
+  from the offline heuristic, and every quote it rests on has passed the evidence check;
+- ``proctoring`` comes only from the anomalies the server stored and the proctor's
+  decisions: it is rebuilt from them each time a report is read, so nothing a model
+  wrote can reach it and a later decision shows at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from proctoring.scorecard import Scorecard
+
+REPORT_SCHEMA_VERSION: Literal[1] = 1
+OFFLINE_METHOD = "offline-deterministic"
+OPENAI_METHOD_PREFIX = "openai:"
+SCORE_MIN = 1
+SCORE_MAX = 5
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CompetencySource(StrEnum):
+    """Where a competency was drawn from."""
+
+    JOB_DESCRIPTION = "job_description"
+    RESUME = "resume"
+    BOTH = "both"
+
+
+class AssessmentStatus(StrEnum):
+    ASSESSED = "assessed"
+    NOT_ASSESSED = "not_assessed"
+
+
+class Recommendation(StrEnum):
+    """Overall recommendation; ``insufficient_evidence`` when too little was assessed."""
+
+    STRONG_YES = "strong_yes"
+    YES = "yes"
+    LEAN_YES = "lean_yes"
+    LEAN_NO = "lean_no"
+    NO = "no"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+
+
+class MatchKind(StrEnum):
+    EXACT = "exact"
+    """The normalised quote is a substring of the normalised turn."""
+    FUZZY = "fuzzy"
+    """A window of the turn's words matches the quote within the documented tolerance."""
+
+
+class Evidence(_Doc):
+    """A candidate quote that was found in the stored transcript."""
+
+    turn_id: str
+    quote: str
+    """The words as the transcript holds them (not as the model wrote them)."""
+    turn_started_at: datetime
+    offset_seconds: float
+    """Start of the turn, in seconds after the interview started."""
+    match: MatchKind
+    similarity: float = Field(ge=0.0, le=1.0)
+
+
+class RejectedEvidence(_Doc):
+    """A quote a claim rested on that the transcript does not hold."""
+
+    quote: str
+    turn_id: str | None
+    reason: str
+
+
+class Competency(_Doc):
+    id: str
+    name: str
+    source: CompetencySource
+    status: AssessmentStatus
+    score: int | None = Field(default=None, ge=SCORE_MIN, le=SCORE_MAX)
+    """1 (no evidence of the skill) to 5 (strong, specific evidence); null if not assessed."""
+    rationale: str
+    evidence: list[Evidence]
+    rejected_evidence: list[RejectedEvidence] = Field(default_factory=list)
+
+
+class EvidenceCheck(_Doc):
+    """What the evidence check did to the evaluator's claims."""
+
+    rule: str
+    quotes_checked: int
+    quotes_accepted: int
+    quotes_rejected: int
+    competencies_rejected: int
+    """Competencies the evaluator scored whose quotes were all rejected (now not assessed)."""
+
+
+class Evaluation(_Doc):
+    """The rubric and the overall judgement, with the method that produced them."""
+
+    method: str
+    """``openai:<model>`` or ``offline-deterministic``."""
+    method_note: str
+    """Plain words on what the method is and how far to trust it."""
+    summary: str
+    recommendation: Recommendation
+    recommendation_rationale: str
+    competencies: list[Competency]
+    strengths: list[str]
+    growth_areas: list[str]
+    next_steps: list[str]
+    evidence_check: EvidenceCheck
+
+
+class InterviewFacts(_Doc):
+    """The interview as the server recorded it."""
+
+    id: str
+    title: str
+    candidate_name: str
+    status: str
+    scheduled_minutes: int
+    question_count: int
+    started_at: datetime
+    ended_at: datetime
+    duration_seconds: float
+    timing_source: str
+    """Which records gave the start and end (lifecycle transitions, or a fallback)."""
+    candidate_turns: int
+    interviewer_turns: int
+    candidate_words: int
+
+
+class Snapshot(_Doc):
+    file_id: str
+    url: str
+    """A signed URL that expires (``MEDIA_URL_TTL``); read the report again for a fresh one."""
+    content_type: str
+    taken_at: datetime
+
+
+class DecisionKind(StrEnum):
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+
+
+class Decision(_Doc):
+    """One proctor decision on an anomaly, as kept in the audit trail."""
+
+    id: int
+    anomaly_id: str
+    decision: DecisionKind
+    actor_kind: str
+    """``recruiter`` (API key) or ``proctor`` (proctor link)."""
+    actor_ref: str
+    """Which credential: ``api-key`` or the proctor link's id."""
+    actor_name: str | None
+    decided_at: datetime
+    note: str | None
+
+
+class TimelineItem(_Doc):
+    """One anomaly on the timeline, with its snapshots and the decision in force."""
+
+    anomaly_id: str
+    type: str
+    severity: str
+    confidence: float
+    started_at: datetime
+    ended_at: datetime | None
+    offset_start_seconds: float
+    offset_end_seconds: float
+    overlap_share: float
+    points: float
+    points_excluding_dismissed: float
+    scored: bool
+    """False for types or severities the scorecard does not know (listed, not scored)."""
+    decision: DecisionKind | None
+    snapshots: list[Snapshot]
+
+
+class ProctoringSection(_Doc):
+    source: Literal["stored-events"] = "stored-events"
+    scorecard: Scorecard
+    """The engine's scorecard verbatim (``proctoring.scorecard.compute_scorecard``)."""
+    timeline: list[TimelineItem]
+    decisions: list[Decision]
+    """Every decision ever made, oldest first; the newest one per anomaly is in force."""
+
+
+class ReportDocument(_Doc):
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    report_id: str
+    generated_at: datetime
+    """When the evaluation was produced (the proctoring section is rebuilt on every read)."""
+    proctoring_built_at: datetime
+    evaluation_method: str
+    interview: InterviewFacts
+    evaluation: Evaluation
+    proctoring: ProctoringSection
+
+
+def openai_method(model: str) -> str:
+    return f"{OPENAI_METHOD_PREFIX}{model}"

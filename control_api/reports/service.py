@@ -1,0 +1,271 @@
+"""Generate, store and read reports; record proctor decisions.
+
+Generation reads what it needs in one short transaction, evaluates with no transaction
+open (a model call can take a minute, and SQLite would hold its write lock meanwhile),
+then stores the report and moves the interview ``completed -> evaluated`` in a second
+transaction under the interview's row lock. Reading a report rebuilds its proctoring
+section from the stored anomalies and decisions, so it is always the server's current
+record and its snapshot URLs are fresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from control_api.lifecycle import lock_interview, transition
+from control_api.models import (
+    Interview,
+    InterviewStatus,
+    ProctoringEvent,
+    SpeakerRole,
+    TranscriptTurn,
+    TransitionSource,
+    utcnow,
+)
+from control_api.reports.evaluation import gate, openai_config, run_evaluator
+from control_api.reports.inputs import EvaluationInput, Turn
+from control_api.reports.models import AnomalyDecision, Report
+from control_api.reports.proctoring_section import (
+    InterviewWindow,
+    build_proctoring_section,
+    interview_window,
+)
+from control_api.reports.schema import (
+    Decision,
+    DecisionKind,
+    InterviewFacts,
+    ReportDocument,
+)
+from control_api.reports.settings import ReportSettings
+from control_api.settings import Settings
+from control_api.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+REPORTABLE = frozenset({InterviewStatus.COMPLETED, InterviewStatus.EVALUATED})
+
+
+class ReportError(Exception):
+    """A report cannot be produced or changed; ``status_code`` is the HTTP answer."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSnapshot:
+    """What generation read from the database, detached from any session."""
+
+    interview: Interview
+    window: InterviewWindow
+    data: EvaluationInput
+    facts: InterviewFacts
+
+
+def _turns(session: Session, interview_id: str, window: InterviewWindow) -> tuple[Turn, ...]:
+    rows = session.exec(
+        select(TranscriptTurn)
+        .where(TranscriptTurn.interview_id == interview_id)
+        .order_by(col(TranscriptTurn.started_at), col(TranscriptTurn.id))
+    ).all()
+    start = window.started_at.timestamp()
+    return tuple(
+        Turn(
+            id=row.id,
+            role=row.role,
+            text=row.text,
+            started_at=row.started_at,
+            offset_seconds=row.started_at.timestamp() - start,
+        )
+        for row in rows
+    )
+
+
+def load_inputs(session: Session, interview_id: str) -> EvaluationSnapshot:
+    """What an evaluation reads; raise :class:`ReportError` unless the interview is done."""
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise ReportError(404, f"no interview with id {interview_id}")
+    status = InterviewStatus(interview.status)
+    if status not in REPORTABLE:
+        raise ReportError(
+            409,
+            f"the interview is {status.value}: a report is made once it is completed",
+        )
+    window = interview_window(session, interview)
+    turns = _turns(session, interview_id, window)
+    data = EvaluationInput(
+        title=interview.title,
+        job_description=interview.job_description,
+        resume_text=interview.resume_text,
+        turns=turns,
+    )
+    candidate = data.candidate_turns
+    facts = InterviewFacts(
+        id=interview.id,
+        title=interview.title,
+        candidate_name=interview.candidate_name,
+        status=interview.status,
+        scheduled_minutes=interview.duration_minutes,
+        question_count=interview.question_count,
+        started_at=window.started_at,
+        ended_at=window.ended_at,
+        duration_seconds=round((window.ended_at - window.started_at).total_seconds(), 3),
+        timing_source=window.source,
+        candidate_turns=len(candidate),
+        interviewer_turns=sum(1 for t in turns if t.role == SpeakerRole.INTERVIEWER.value),
+        candidate_words=sum(len(t.text.split()) for t in candidate),
+    )
+    return EvaluationSnapshot(interview, window, data, facts)
+
+
+def generate_report(
+    engine: Engine,
+    settings: Settings,
+    storage: Storage,
+    interview_id: str,
+    report_settings: ReportSettings | None = None,
+) -> ReportDocument:
+    """Evaluate a completed interview, store the report, and mark it ``evaluated``.
+
+    The evaluator follows the settings: the model with ``OPENAI_API_KEY`` (and
+    ``OPENAI_BASE_URL``), else the offline evaluation.
+    Raises :class:`ReportError` (404 no interview, 409 not completed).
+    """
+    report_settings = report_settings or ReportSettings()
+    with Session(engine, expire_on_commit=False) as session:
+        snap = load_inputs(session, interview_id)
+    config = openai_config(settings, report_settings)
+    evaluation = gate(run_evaluator(snap.data, config), snap.data)
+    generated_at = utcnow()
+
+    with Session(engine, expire_on_commit=False) as session:
+        interview = lock_interview(session, interview_id)
+        if interview is None:
+            raise ReportError(404, "the interview was deleted during the evaluation")
+        proctoring = build_proctoring_section(
+            session, interview, snap.window, storage, settings.media_url_ttl
+        )
+        document = ReportDocument(
+            report_id=str(uuid.uuid4()),
+            generated_at=generated_at,
+            proctoring_built_at=generated_at,
+            evaluation_method=evaluation.method,
+            interview=snap.facts.model_copy(update={"status": InterviewStatus.EVALUATED.value}),
+            evaluation=evaluation,
+            proctoring=proctoring,
+        )
+        stored = Report(
+            interview_id=interview_id,
+            report_id=document.report_id,
+            schema_version=document.schema_version,
+            evaluation_method=document.evaluation_method,
+            generated_at=generated_at,
+            document=document.model_dump(mode="json"),
+        )
+        session.merge(stored)
+        if InterviewStatus(interview.status) is InterviewStatus.COMPLETED:
+            transition(
+                session, interview, InterviewStatus.EVALUATED, TransitionSource.SYSTEM, "report"
+            )
+        session.commit()
+    logger.info("report stored: %s method=%s", interview_id, evaluation.method)
+    return document
+
+
+def read_report(
+    session: Session, interview_id: str, storage: Storage, settings: Settings
+) -> ReportDocument:
+    """The stored report with its proctoring section rebuilt from the current records."""
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise ReportError(404, f"no interview with id {interview_id}")
+    row = session.get(Report, interview_id)
+    if row is None:
+        raise ReportError(
+            404,
+            f"no report yet for this interview (status: {interview.status}); it is made "
+            "when the interview is completed",
+        )
+    stored = ReportDocument.model_validate(row.document)
+    window = InterviewWindow(
+        stored.interview.started_at, stored.interview.ended_at, stored.interview.timing_source
+    )
+    proctoring = build_proctoring_section(
+        session, interview, window, storage, settings.media_url_ttl
+    )
+    facts = stored.interview.model_copy(update={"status": interview.status})
+    return stored.model_copy(
+        update={"proctoring": proctoring, "proctoring_built_at": utcnow(), "interview": facts}
+    )
+
+
+def record_decision(
+    session: Session,
+    interview_id: str,
+    anomaly_id: str,
+    decision: DecisionKind,
+    actor_kind: str,
+    actor_ref: str,
+    actor_name: str | None,
+    note: str | None,
+) -> Decision:
+    """Add a proctor decision to the audit trail (the newest one per anomaly is in force)."""
+    if session.get(Interview, interview_id) is None:
+        raise ReportError(404, f"no interview with id {interview_id}")
+    if session.get(ProctoringEvent, (interview_id, anomaly_id)) is None:
+        raise ReportError(404, f"no anomaly {anomaly_id} in this interview")
+    row = AnomalyDecision(
+        interview_id=interview_id,
+        anomaly_id=anomaly_id,
+        decision=decision.value,
+        actor_kind=actor_kind,
+        actor_ref=actor_ref[:64],
+        actor_name=actor_name,
+        note=note,
+    )
+    session.add(row)
+    session.commit()
+    logger.info(
+        "anomaly decision recorded: %s anomaly=%s decision=%s by=%s",
+        interview_id,
+        anomaly_id,
+        decision.value,
+        actor_kind,
+    )
+    return Decision(
+        id=row.id or 0,
+        anomaly_id=anomaly_id,
+        decision=decision,
+        actor_kind=actor_kind,
+        actor_ref=row.actor_ref,
+        actor_name=actor_name,
+        decided_at=row.decided_at,
+        note=note,
+    )
+
+
+def interviews_awaiting_report(engine: Engine, min_age: timedelta = timedelta(0)) -> list[str]:
+    """Completed interviews without a report (after a crash, or a missed trigger).
+
+    ``min_age`` leaves alone interviews completed more recently than that, whose report
+    the completion trigger is probably making right now.
+    """
+    cutoff = utcnow() - min_age
+    with Session(engine) as session:
+        done = select(Report.interview_id)
+        rows = session.exec(
+            select(Interview.id).where(
+                Interview.status == InterviewStatus.COMPLETED.value,
+                col(Interview.id).not_in(done),
+                col(Interview.updated_at) <= cutoff,
+            )
+        ).all()
+    return list(rows)

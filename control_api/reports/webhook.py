@@ -1,0 +1,205 @@
+"""Tell an applicant tracking system (ATS) that a report is ready: signed, retried, logged.
+
+Each attempt POSTs the JSON body with these headers:
+
+- ``X-ProctorAI-Event``: ``report.ready``;
+- ``X-ProctorAI-Delivery``: one id per delivery, the same on every retry (deduplicate on it);
+- ``X-ProctorAI-Timestamp``: Unix seconds when the attempt was signed;
+- ``X-ProctorAI-Signature``: ``sha256=<hex>``, the HMAC-SHA256 with
+  ``ATS_WEBHOOK_SECRET`` of ``"<timestamp>." + body``.
+
+A receiver recomputes the HMAC over the raw body and refuses timestamps older than a few
+minutes (:func:`verify_signature` does both), so a captured request cannot be replayed
+later. Network errors, 408, 429 and 5xx answers are retried with exponential back-off
+(``ATS_WEBHOOK_BACKOFF_SECONDS`` doubled each time, or the receiver's ``Retry-After`` if
+longer, at most :data:`MAX_BACKOFF_SECONDS`); other answers end the delivery. Every
+attempt is a row in ``webhook_delivery``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from control_api.reports.models import WebhookDelivery
+from control_api.reports.schema import ReportDocument
+from control_api.reports.settings import ReportSettings
+
+logger = logging.getLogger(__name__)
+
+EVENT_REPORT_READY = "report.ready"
+SIGNATURE_HEADER = "X-ProctorAI-Signature"
+TIMESTAMP_HEADER = "X-ProctorAI-Timestamp"
+DELIVERY_HEADER = "X-ProctorAI-Delivery"
+EVENT_HEADER = "X-ProctorAI-Event"
+MAX_BACKOFF_SECONDS = 300.0
+DEFAULT_TOLERANCE_SECONDS = 300
+_RETRYABLE = frozenset({408, 429})
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=<hex>`` of ``"<timestamp>." + body`` under ``secret``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def verify_signature(
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    given: str,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
+    """What a receiver does: check the HMAC in constant time and the timestamp's age."""
+    try:
+        stamp = int(timestamp)
+    except ValueError:
+        return False
+    current = time.time() if now is None else now
+    if abs(current - stamp) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(signature(secret, stamp, body), given)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    delivery_id: str
+    delivered: bool
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+
+
+def _target(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
+
+
+def _log_attempt(engine: Engine, row: WebhookDelivery) -> None:
+    with Session(engine) as session:
+        session.add(row)
+        session.commit()
+
+
+def deliver(
+    engine: Engine,
+    report_settings: ReportSettings,
+    interview_id: str,
+    payload: dict[str, Any],
+    event: str = EVENT_REPORT_READY,
+    sleep: Callable[[float], None] = time.sleep,
+    client: httpx.Client | None = None,
+) -> DeliveryResult:
+    """POST ``payload`` to ``ATS_WEBHOOK_URL`` until it is accepted or attempts run out."""
+    url = report_settings.ats_webhook_url
+    secret = report_settings.ats_webhook_secret
+    if not url or secret is None:
+        raise ValueError("ATS_WEBHOOK_URL and ATS_WEBHOOK_SECRET must both be set")
+    delivery_id = str(uuid.uuid4())
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    own = client is None
+    http = client or httpx.Client(timeout=report_settings.ats_webhook_timeout_seconds)
+    status: int | None = None
+    error: str | None = None
+    attempt = 0
+    try:
+        for attempt in range(1, report_settings.ats_webhook_max_attempts + 1):
+            stamp = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                EVENT_HEADER: event,
+                DELIVERY_HEADER: delivery_id,
+                TIMESTAMP_HEADER: str(stamp),
+                SIGNATURE_HEADER: signature(secret.get_secret_value(), stamp, body),
+            }
+            began = time.monotonic()
+            wait = report_settings.ats_webhook_backoff_seconds * 2 ** (attempt - 1)
+            retryable = True
+            try:
+                response = http.post(url, content=body, headers=headers)
+                status, error = response.status_code, None
+                ok = 200 <= status < 300
+                retryable = status >= 500 or status in _RETRYABLE
+                wait = max(wait, _retry_after(response))
+            except httpx.HTTPError as exc:
+                status, error, ok = None, type(exc).__name__, False
+            _log_attempt(
+                engine,
+                WebhookDelivery(
+                    delivery_id=delivery_id,
+                    interview_id=interview_id,
+                    event=event,
+                    target=_target(url),
+                    attempt=attempt,
+                    status_code=status,
+                    error=error,
+                    succeeded=ok,
+                    duration_ms=int((time.monotonic() - began) * 1000),
+                ),
+            )
+            if ok:
+                logger.info("webhook delivered: %s attempt=%d", interview_id, attempt)
+                return DeliveryResult(delivery_id, True, attempt, status, None)
+            logger.warning(
+                "webhook attempt failed: %s attempt=%d status=%s error=%s",
+                interview_id,
+                attempt,
+                status,
+                error,
+            )
+            if not retryable or attempt == report_settings.ats_webhook_max_attempts:
+                break
+            sleep(min(wait, MAX_BACKOFF_SECONDS))
+    finally:
+        if own:
+            http.close()
+    return DeliveryResult(delivery_id, False, attempt, status, error)
+
+
+def report_payload(document: ReportDocument, public_url: str) -> dict[str, Any]:
+    """The ``report.ready`` body: the report and where to fetch its renderings."""
+    base = f"{public_url}/interviews/{document.interview.id}"
+    return {
+        "event": EVENT_REPORT_READY,
+        "interview_id": document.interview.id,
+        "report_id": document.report_id,
+        "links": {
+            "json": f"{base}/report",
+            "html": f"{base}/report.html",
+            "pdf": f"{base}/report.pdf",
+        },
+        "report": document.model_dump(mode="json"),
+    }
+
+
+def deliveries_of(engine: Engine, interview_id: str) -> list[WebhookDelivery]:
+    """The delivery log of one interview, oldest attempt first."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(
+            session.exec(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.interview_id == interview_id)
+                .order_by(col(WebhookDelivery.attempted_at), col(WebhookDelivery.id))
+            ).all()
+        )

@@ -1,0 +1,106 @@
+"""The HTML and PDF renderings carry the same content as the JSON report."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from control_api.reports.render_html import render_html
+from control_api.reports.render_pdf import render_pdf
+from control_api.reports.schema import DecisionKind, ReportDocument
+from control_api.reports.service import generate_report, read_report, record_decision
+from control_api.reports.snapshot_images import EmbeddedImage, load_snapshot_images
+from control_api.settings import Settings
+from control_api.storage import Storage
+from tests.reports import interview_data as data
+from tests.reports.conftest import seed_interview
+
+HOSTILE = "I built REST APIs in Python <script>alert('x')</script> & more for five years."
+
+
+def _report(
+    engine: Engine, settings: Settings, storage: Storage, dismiss: bool = True
+) -> tuple[ReportDocument, dict[str, EmbeddedImage]]:
+    turns = [*data.TURNS, ("t13", "candidate", 530, 560, HOSTILE)]
+    seeded = seed_interview(engine, storage, turns=turns)
+    generate_report(engine, settings, storage, seeded.interview_id)
+    with Session(engine) as session:
+        if dismiss:
+            record_decision(
+                session,
+                seeded.interview_id,
+                data.ANOMALY_IDS["multiple_faces"],
+                DecisionKind.DISMISS,
+                "proctor",
+                "link:abc",
+                "Sam Proctor",
+                "a poster on the wall",
+            )
+        document = read_report(session, seeded.interview_id, storage, settings)
+        images = load_snapshot_images(session, storage, document, limit=10)
+    return document, images
+
+
+def test_html_has_the_svg_timeline_snapshots_rubric_and_escapes_transcript_text(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    document, images = _report(engine, settings, storage)
+    html = render_html(document, images)
+
+    assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    svg = re.search(r"<svg[^>]*role=\"img\".*?</svg>", html, re.S)
+    assert svg is not None
+    bars = re.findall(r'<rect class="anomaly" data-anomaly="([^"]+)"', svg.group())
+    assert bars == [item.anomaly_id for item in document.proctoring.timeline]
+    assert 'stroke-dasharray="3 2"' in svg.group()  # the dismissed one
+    assert "Multiple faces, high severity, 6:40-7:35, 15.7 points (dismissed)" in svg.group()
+    assert html.count("data:image/jpeg;base64,") == 2 == len(images)
+    assert "73.2 / 100" in html and "88.9 / 100" in html
+    assert "offline-deterministic" in html and "(offline, heuristic)" in html
+    assert "REST APIs in Python" in html
+    assert "At Finch I designed the refunds API in Python with FastAPI" in html
+    assert "a poster on the wall" in html and "Sam Proctor" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_pdf_opens_and_holds_score_competencies_anomalies_and_snapshots(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    document, images = _report(engine, settings, storage)
+    pdf = render_pdf(document, images)
+
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert reader.metadata is not None
+    assert reader.metadata.title == f"Interview report: {data.TITLE}"
+    assert "73.2 / 100" in flat and "88.9 / 100" in flat
+    for competency in document.evaluation.competencies:
+        assert competency.name.split(":")[0] in flat
+    assert "Multiple faces" in flat and "Second speaker" in flat
+    assert "dismiss" in flat and "a poster on the wall" in flat
+    assert "<script>alert('x')</script>" in flat  # shown as text, not swallowed as markup
+    assert "offline-deterministic" in flat
+    assert sum(len(page.images) for page in reader.pages) == 2
+
+
+def test_renderings_of_an_interview_without_anomalies(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    seeded = seed_interview(engine, storage, anomalies=[])
+    generate_report(engine, settings, storage, seeded.interview_id)
+    with Session(engine) as session:
+        document = read_report(session, seeded.interview_id, storage, settings)
+
+    html = render_html(document, {})
+    assert "No anomalies were recorded during the 12:00 interview." in html
+    assert '<rect class="anomaly"' not in html
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(document, {}))).pages
+    )
+    assert "100.0 / 100" in " ".join(text.split())
