@@ -1,0 +1,138 @@
+"""``python -m proctoring.bench frames [--faces DIR] [--json]``: face pipeline speed.
+
+Builds 640x480 webcam-like frames with one face from the shared photos: each
+photo, fitted into the frame, drifts a few pixels per frame as a seated
+person does. Each clip is enrolled on its first frame and then analysed by a
+fresh ``FaceVerifier`` (one per interview), and by the seeds' full-frame
+detect-and-encode, in the same run, pinned to one CPU core and timed in
+process CPU time. Accuracy on the same frames is printed next to the speed
+(share of frames whose verdict is a match), so speed is not bought with
+missed faces. The last line JSON has fps_per_core, seed_fps_per_core and
+speedup, plus the figures of our pipeline with carry-over disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from proctoring.face.enroll import enroll
+from proctoring.face.policy import EnrollPolicy
+from proctoring.face.seed_method import seed_encode, seed_same_person
+from proctoring.face.verify import FaceVerifier, Verdict
+from proctoring.imaging import RGBImage, fit_within, load_rgb
+
+FRAME_WIDTH, FRAME_HEIGHT = 640, 480
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def photos(faces: Path) -> Iterator[RGBImage]:
+    """Every photo under ``faces``, fitted within 90% of the frame."""
+    for path in sorted(faces.rglob("*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            yield fit_within(load_rgb(path), int(FRAME_WIDTH * 0.9), int(FRAME_HEIGHT * 0.9))
+
+
+def clips_of(faces: Path, count: int, length: int) -> list[list[RGBImage]]:
+    """The first ``count`` clips whose first frame enrolls (one clear face)."""
+    clips = []
+    for photo in photos(faces):
+        frames = clip(photo, length)
+        if enroll([frames[0]], policy=EnrollPolicy(min_frames=1)).accepted:
+            clips.append(frames)
+        if len(clips) == count:
+            break
+    return clips
+
+
+def clip(photo: RGBImage, length: int) -> list[RGBImage]:
+    """A 640x480 clip of the photo drifting 2 px right and 1 px down per frame."""
+    frames = []
+    height, width = photo.shape[:2]
+    top0, left0 = (FRAME_HEIGHT - height) // 2 - length // 2, (FRAME_WIDTH - width) // 2 - length
+    for step in range(length):
+        frame = np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 96, dtype=np.uint8)
+        top, left = max(0, top0 + step), max(0, left0 + 2 * step)
+        frame[top : top + height, left : left + width] = photo[
+            : FRAME_HEIGHT - top, : FRAME_WIDTH - left
+        ]
+        frames.append(frame)
+    return frames
+
+
+def pin_to_one_core() -> None:
+    """Run on a single CPU so that per-core figures mean what they say."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def time_ours(clips: list[list[RGBImage]], reverify_every: int) -> tuple[float, float, int]:
+    """CPU seconds, share of frames judged a match, frames."""
+    seconds, matches, frames = 0.0, 0, 0
+    for frames_of_clip in clips:
+        enrollment = enroll([frames_of_clip[0]], policy=EnrollPolicy(min_frames=1)).enrollment
+        if enrollment is None:
+            raise RuntimeError("a benchmark clip could not be enrolled")
+        verifier = FaceVerifier(enrollment, reverify_every=reverify_every)
+        start = time.process_time()
+        for frame in frames_of_clip[1:]:
+            matches += verifier.analyze(frame).verdict is Verdict.MATCH
+        seconds += time.process_time() - start
+        frames += len(frames_of_clip) - 1
+    return seconds, matches / frames, frames
+
+
+def time_seed(clips: list[list[RGBImage]]) -> tuple[float, float, int]:
+    seconds, matches, frames = 0.0, 0, 0
+    for frames_of_clip in clips:
+        known = seed_encode(frames_of_clip[0])[0]
+        start = time.process_time()
+        for frame in frames_of_clip[1:]:
+            faces = seed_encode(frame)
+            matches += any(seed_same_person(known, face)[0] for face in faces)
+        seconds += time.process_time() - start
+        frames += len(frames_of_clip) - 1
+    return seconds, matches / frames, frames
+
+
+def run(args: argparse.Namespace) -> int:
+    pin_to_one_core()
+    clips = clips_of(args.faces, args.photos, args.clip_length + 1)
+    ours_s, ours_acc, frames = time_ours(clips, args.reverify_every)
+    every_s, every_acc, _ = time_ours(clips, 1)
+    seed_s, seed_acc, _ = time_seed(clips)
+    result: dict[str, Any] = {
+        "frames": frames,
+        "fps_per_core": round(frames / ours_s, 2),
+        "seed_fps_per_core": round(frames / seed_s, 2),
+        "speedup": round(seed_s / ours_s, 2),
+        "match_rate": round(ours_acc, 4),
+        "seed_match_rate": round(seed_acc, 4),
+        "reverify_every": args.reverify_every,
+        "every_frame_fps_per_core": round(frames / every_s, 2),
+        "every_frame_speedup": round(seed_s / every_s, 2),
+        "every_frame_match_rate": round(every_acc, 4),
+    }
+    if not args.json:
+        for key, value in result.items():
+            print(f"{key:26s} {value}")
+    else:
+        print(json.dumps(result))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("frames", help="frames per second per core, ours vs seeds")
+    parser.add_argument("--faces", type=Path, default=Path("../shared/data/faces"))
+    parser.add_argument("--photos", type=int, default=10, help="number of one-face photos")
+    parser.add_argument("--clip-length", type=int, default=12, help="frames judged per photo")
+    parser.add_argument("--reverify-every", type=int, default=4)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line")
+    parser.set_defaults(run=run)

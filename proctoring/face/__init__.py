@@ -1,0 +1,42 @@
+"""Face biometrics for the proctor: enrollment, per-frame verdicts, quality.
+
+Public API::
+
+    from proctoring.face import enroll, FaceEnrollment, FaceVerifier, Verdict
+
+    result = enroll(baseline_frames, reference=photo)   # RGB uint8 arrays
+    if not result.accepted:
+        show(result.reasons, [check.reason for check in result.frames])
+    stored = result.enrollment.to_json()                # kept by the control API
+
+    verifier = FaceVerifier(FaceEnrollment.from_json(stored))   # one per interview
+    observation = verifier.analyze(frame)   # call from a worker thread, never the loop
+    observation.face_count, observation.verdict, observation.distance, observation.reason
+"""
+
+from proctoring.face.detect import DetectionSettings, FaceBox, detect_faces
+from proctoring.face.enroll import EnrollmentResult, FaceEnrollment, FrameCheck, enroll
+from proctoring.face.inspect import FrameInspection, inspect_frame
+from proctoring.face.policy import EnrollPolicy, QualityGate, VerifyPolicy
+from proctoring.face.quality import FaceQuality
+from proctoring.face.verify import FaceObservation, FaceVerifier, Verdict, judge_inspection
+
+__all__ = [
+    "DetectionSettings",
+    "EnrollPolicy",
+    "EnrollmentResult",
+    "FaceBox",
+    "FaceEnrollment",
+    "FaceObservation",
+    "FaceQuality",
+    "FaceVerifier",
+    "FrameCheck",
+    "FrameInspection",
+    "QualityGate",
+    "Verdict",
+    "VerifyPolicy",
+    "detect_faces",
+    "enroll",
+    "inspect_frame",
+    "judge_inspection",
+]

@@ -1,0 +1,43 @@
+"""Real face photos for the face tests (copies from ../shared/data/faces, MIT).
+
+The copies were downscaled to at most 560 px to keep the repository small;
+the degradations the tests need (dark, blurred, small) are made from them
+here, at test time, so every test image starts from a real photo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from proctoring.imaging import RGBImage, load_rgb, resize
+
+FACES = Path(__file__).parent / "data" / "faces"
+
+
+def photo(name: str) -> RGBImage:
+    return load_rgb(FACES / name)
+
+
+def darkened(frame: RGBImage, gain: float) -> RGBImage:
+    return (frame.astype(np.float64) * gain).astype(np.uint8)
+
+
+def blurred(frame: RGBImage, radius: float) -> RGBImage:
+    return np.asarray(Image.fromarray(frame).filter(ImageFilter.GaussianBlur(radius)))
+
+
+def on_webcam_canvas(frame: RGBImage, scale: float) -> RGBImage:
+    """Shrink a photo and put it in a grey 640x480 frame (a distant candidate)."""
+    small = resize(frame, scale)
+    canvas = np.full((480, 640, 3), 96, dtype=np.uint8)
+    height, width = small.shape[:2]
+    canvas[100 : 100 + height, 200 : 200 + width] = small
+    return canvas
+
+
+def without_face() -> RGBImage:
+    """A real photo's corner with no face in it (Obama's suit and the background)."""
+    return photo("obama.jpg")[420:, :200]
