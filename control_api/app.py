@@ -8,6 +8,8 @@ database is migrated at start-up and the LiveKit client closed at shutdown.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +20,17 @@ from fastapi.concurrency import run_in_threadpool
 from control_api.db import create_db_engine, run_migrations
 from control_api.errors import install_error_handlers
 from control_api.livekit_rooms import RoomManager
-from control_api.routes import agent, baseline, health, interviews, links, media, webhooks
+from control_api.reports.maintenance import maintenance_loop
+from control_api.routes import (
+    agent,
+    baseline,
+    health,
+    interviews,
+    links,
+    media,
+    reports,
+    webhooks,
+)
 from control_api.settings import Settings
 from control_api.storage import build_storage
 
@@ -59,9 +71,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(run_migrations, engine)
         logger.info("control API ready (database %s)", engine.dialect.name)
+        maintenance = None
+        if settings.maintenance_interval_seconds > 0:
+            maintenance = asyncio.create_task(
+                maintenance_loop(
+                    engine, settings, app.state.storage, settings.maintenance_interval_seconds
+                )
+            )
         try:
             yield
         finally:
+            if maintenance is not None:
+                maintenance.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await maintenance
             await rooms.aclose()
             engine.dispose()
 
@@ -79,6 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = build_storage(settings)
     app.state.rooms = rooms
     install_error_handlers(app)
-    for module in (health, interviews, links, baseline, agent, webhooks, media):
+    for module in (health, interviews, links, baseline, agent, webhooks, media, reports):
         app.include_router(module.router)
     return app

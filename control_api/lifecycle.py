@@ -33,6 +33,12 @@ ALLOWED_TRANSITIONS: dict[InterviewStatus, frozenset[InterviewStatus]] = {
     S.CANCELLED: frozenset(),
     S.FAILED: frozenset(),
 }
+# (requested, current) pairs that are late retries rather than errors: the server
+# evaluates an interview as soon as it completes, so the agent's retry of "completed"
+# may arrive when the interview is already evaluated.
+ALREADY_PASSED: frozenset[tuple[InterviewStatus, InterviewStatus]] = frozenset(
+    {(S.COMPLETED, S.EVALUATED)}
+)
 FINISHED_STATUSES = frozenset({S.COMPLETED, S.EVALUATED, S.CANCELLED, S.FAILED})
 
 
@@ -81,7 +87,7 @@ def transition(
     transaction so two concurrent reporters cannot both apply a change.
     """
     current = InterviewStatus(interview.status)
-    if requested == current:
+    if requested == current or (requested, current) in ALREADY_PASSED:
         return TransitionResult(previous=current, status=current, changed=False)
     if requested not in ALLOWED_TRANSITIONS[current]:
         raise InvalidTransition(current, requested)

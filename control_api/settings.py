@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Lifetime of signed media URLs, in seconds.
     media_url_ttl: Annotated[int, Field(ge=60)] = 3600
 
+    # Seconds between report catch-up and media retention rounds (0 turns them off).
+    maintenance_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
+
     # Port of the agent worker's health server (livekit-agents), for `proctorai up`.
     agent_http_port: Annotated[int, Field(ge=0, le=65535)] = 8081
 

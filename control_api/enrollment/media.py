@@ -32,7 +32,7 @@ def image_to_rgb(data: bytes) -> np.ndarray:
 def audio_to_pcm16k(data: bytes) -> np.ndarray:
     """Mono float32 samples at 16 kHz of an uploaded recording (at most a minute)."""
     try:
-        container = av.open(io.BytesIO(data))
+        container = av.open(io.BytesIO(data), mode="r")
     except (av.FFmpegError, ValueError) as exc:
         raise UndecodableAudio(str(exc)) from exc
     try:

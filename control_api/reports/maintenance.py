@@ -93,3 +93,19 @@ async def maintenance_loop(
         except Exception:
             logger.exception("report maintenance round failed")
         await asyncio.sleep(interval_seconds)
+
+
+def generate_after_completion(
+    engine: Engine, settings: Settings, storage: Storage, interview_id: str
+) -> None:
+    """Background task run when an interview reaches ``completed``.
+
+    Failures are logged (with the id only) and left to :func:`maintenance_loop`, which
+    retries interviews that still have no report after the grace period.
+    """
+    try:
+        generate_and_notify(engine, settings, storage, interview_id)
+    except ReportError:
+        logger.info("report not generated (interview no longer completed): %s", interview_id)
+    except Exception:
+        logger.exception("report generation failed, maintenance will retry: %s", interview_id)

@@ -9,7 +9,18 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 from sqlmodel import Session
 
 from control_api import crud
@@ -27,6 +38,7 @@ from control_api.models import (
     StoredFile,
     TransitionSource,
 )
+from control_api.reports.maintenance import generate_after_completion
 from control_api.schemas import (
     AgentContext,
     AgentFileRef,
@@ -151,7 +163,15 @@ def post_transcript(interview_id: str, batch: TranscriptBatch, session: SessionD
     summary="Report a lifecycle transition (same status again is a no-op)",
     responses={409: {"model": ErrorResponse, "description": "Not allowed from the current status"}},
 )
-def post_lifecycle(interview_id: str, body: LifecycleRequest, session: SessionDep) -> StatusChange:
+def post_lifecycle(
+    interview_id: str,
+    body: LifecycleRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    background: BackgroundTasks,
+    request: Request,
+) -> StatusChange:
     interview = lock_interview(session, interview_id)
     if interview is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no interview with id {interview_id}")
@@ -161,6 +181,10 @@ def post_lifecycle(interview_id: str, body: LifecycleRequest, session: SessionDe
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     session.commit()
+    if result.changed and result.status is InterviewStatus.COMPLETED:
+        background.add_task(
+            generate_after_completion, request.app.state.engine, settings, storage, interview_id
+        )
     return StatusChange(
         id=interview_id,
         previous_status=result.previous,

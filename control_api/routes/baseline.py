@@ -7,7 +7,7 @@ A rejected baseline answers 422 with those reasons and stores nothing.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import JSONResponse
@@ -30,7 +30,7 @@ MIN_FACE_PHOTOS = 3
 MAX_FACE_PHOTOS = 10
 MAX_AUDIO_BYTES = 5 * 1024 * 1024
 
-_REJECTED = {
+_REJECTED: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Invalid, expired or replaced link"},
     403: {"model": ErrorResponse, "description": "Not a candidate link"},
     409: {"model": ErrorResponse, "description": "The interview is over"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from livekit import api
 from sqlalchemy import Engine
@@ -27,6 +27,7 @@ from control_api.models import (
     TransitionSource,
     utcnow,
 )
+from control_api.reports.maintenance import generate_after_completion
 from control_api.schemas import ErrorResponse, WebhookResult
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ RECORDED_EVENTS = frozenset(
     summary="LiveKit webhook receiver (signed by the LiveKit server)",
     responses={401: {"model": ErrorResponse, "description": "Signature missing or wrong"}},
 )
-async def livekit_webhook(request: Request) -> WebhookResult:
+async def livekit_webhook(request: Request, background: BackgroundTasks) -> WebhookResult:
     settings = request.app.state.settings
     body = (await request.body()).decode("utf-8", errors="replace")
     auth = request.headers.get("authorization", "")
@@ -58,7 +59,18 @@ async def livekit_webhook(request: Request) -> WebhookResult:
             status.HTTP_401_UNAUTHORIZED,
             "webhook not verified: it must be signed with LIVEKIT_API_KEY/LIVEKIT_API_SECRET",
         ) from exc
-    return await run_in_threadpool(apply_webhook, request.app.state.engine, event)
+    state = request.app.state
+    result = await run_in_threadpool(apply_webhook, state.engine, event)
+    if result.applied and result.interview_id and event.event == "room_finished":
+        # Evaluates only if the room's end completed the interview (else ReportError).
+        background.add_task(
+            generate_after_completion,
+            state.engine,
+            state.settings,
+            state.storage,
+            result.interview_id,
+        )
+    return result
 
 
 def apply_webhook(engine: Engine, event: api.WebhookEvent) -> WebhookResult:

@@ -104,7 +104,8 @@ def test_links_of_ended_interviews(api: Api) -> None:
         )
     ended = api.client.post(f"/links/{_token_of(completed['proctor_link'])}/session")
     assert ended.status_code == 409
-    assert ended.json()["detail"] == "this interview has ended (status: completed)"
+    # Completing evaluates the interview at once (the report), so it reads "evaluated".
+    assert ended.json()["detail"] == "this interview has ended (status: evaluated)"
 
     cancelled = api.create_ok(reference_photo=None)
     api.client.post(

@@ -183,20 +183,30 @@ async def test_candidate_and_proctor_in_a_real_room(
                 for room in rooms:
                     await room.disconnect()
 
-            # Everyone left: after the departure timeout LiveKit finishes the room.
-            async def completed() -> bool:
+            # Everyone left: after the departure timeout LiveKit finishes the room, which
+            # completes the interview, and the server evaluates it at once.
+            async def evaluated() -> bool:
                 detail = (await http.get(f"/interviews/{interview_id}", headers=headers)).json()
-                return bool(detail["status"] == "completed")
+                return bool(detail["status"] == "evaluated")
 
-            await _wait_for(completed, 30, "the room_finished webhook")
+            await _wait_for(evaluated, 30, "the room_finished webhook and the report")
             detail = (await http.get(f"/interviews/{interview_id}", headers=headers)).json()
             sources = [(t["to_status"], t["source"]) for t in detail["transitions"]]
             assert sources == [
                 ("created", "recruiter"),
                 ("in_progress", "livekit"),
                 ("completed", "livekit"),
+                ("evaluated", "system"),
             ]
-            assert set(detail["status_times"]) == {"created", "in_progress", "completed"}
+            assert set(detail["status_times"]) == {
+                "created",
+                "in_progress",
+                "completed",
+                "evaluated",
+            }
+            report = await http.get(f"/interviews/{interview_id}/report", headers=headers)
+            assert report.status_code == 200
+            assert report.json()["proctoring"]["scorecard"]["score"] == 100
 
             # The finished interview's links no longer open a room.
             again = await http.post(f"/links/{candidate_token}/session")
