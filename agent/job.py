@@ -1,0 +1,204 @@
+"""One interview job: load the context, proctor the candidate, run the interviewer.
+
+The order matters: the outbox flusher starts first (so nothing produced later can be
+lost), the context comes from the API (retried while the API is briefly away), the
+agent connects without auto-subscription and waits for the candidate by identity (never
+linking to a proctor), then the live proctor and the interviewer run side by side until
+the interview ends. Cleanup (each open anomaly ended, lifecycle stored, outbox drained
+within a bound) runs once, on the normal end and on a shutdown from outside alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from livekit.agents import AutoSubscribe, JobContext
+
+from agent.api_client import APIError, ControlAPIClient, PermanentAPIError
+from agent.context import InterviewContext, interview_id_from_job
+from agent.delivery import OutboxFlusher
+from agent.interviewer.plan import InterviewPlan, build_plan
+from agent.outbox import Outbox
+from agent.proctor.directory import ProctorDirectory
+from agent.proctor.engines import build_face_analyser, build_voice_analyser
+from agent.proctor.live import LiveProctor
+from agent.proctor.publisher import ProctorPublisher
+from agent.proctor.snapshots import SnapshotUploader
+from agent.records import InterviewRecords
+from agent.settings import AgentSettings
+from proctoring.monitor import ProctoringMonitor
+
+logger = logging.getLogger("proctorai.agent.job")
+
+FINISHED = frozenset({"completed", "evaluated", "cancelled", "failed"})
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def shared_executor(workers: int) -> ThreadPoolExecutor:
+    """The process's pool for face and voice work, shared by its jobs (bounded CPU)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proctor-engine")
+    return _executor
+
+
+async def load_context(
+    client: ControlAPIClient, interview_id: str, attempts: int = 8
+) -> InterviewContext:
+    """The interview's context, retried with backoff while the API is unreachable."""
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            return InterviewContext.from_api(await client.get_context(interview_id))
+        except PermanentAPIError:
+            raise
+        except APIError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")
+
+
+def plan_for(context: InterviewContext) -> InterviewPlan:
+    return build_plan(
+        candidate_name=context.candidate_name,
+        resume_text=context.resume_text,
+        job_text=context.job_description,
+        question_count=context.question_count,
+        duration_minutes=context.duration_minutes,
+        job_title=context.title,
+    )
+
+
+async def run_interview(ctx: JobContext, settings: AgentSettings) -> None:
+    """The job entrypoint's body."""
+    interview_id = interview_id_from_job(ctx.job.metadata, ctx.job.room.name)
+    ctx.log_context_fields = {"interview_id": interview_id}
+    client = ControlAPIClient(settings.api_url, settings.secret("service_token"))
+    outbox = Outbox(settings.resolved_outbox_path)
+    flusher = OutboxFlusher(outbox, client)
+    flusher.start()
+    records = InterviewRecords(flusher, interview_id)
+    session = InterviewSession(ctx, settings, client, flusher, records)
+    ctx.add_shutdown_callback(session.cleanup)
+    try:
+        await session.run(interview_id)
+    except Exception:
+        logger.exception("interview job failed", extra={"interview_id": interview_id})
+    finally:
+        await session.cleanup()
+        ctx.shutdown("interview finished")
+
+
+class InterviewSession:
+    """The parts of one running interview, and their orderly cleanup."""
+
+    def __init__(
+        self,
+        ctx: JobContext,
+        settings: AgentSettings,
+        client: ControlAPIClient,
+        flusher: OutboxFlusher,
+        records: InterviewRecords,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.client = client
+        self.flusher = flusher
+        self.records = records
+        self.proctor: LiveProctor | None = None
+        self.directory: ProctorDirectory | None = None
+        self._cleaned = False
+        self.end_reason: str | None = None
+
+    async def run(self, interview_id: str) -> None:
+        context = await load_context(self.client, interview_id)
+        if context.status in FINISHED:
+            logger.info("interview already finished; leaving", extra={"interview_id": interview_id})
+            return
+        await self.ctx.connect(auto_subscribe=AutoSubscribe.SUBSCRIBE_NONE)
+        try:
+            participant = await asyncio.wait_for(
+                self.ctx.wait_for_participant(identity=context.candidate_identity),
+                timeout=self.settings.candidate_wait_timeout,
+            )
+        except TimeoutError:
+            logger.warning("candidate never joined", extra={"interview_id": interview_id})
+            return
+        await self.records.lifecycle("in_progress")
+        logger.info("candidate joined", extra={"interview_id": interview_id})
+
+        self.directory = ProctorDirectory(
+            self.ctx.api, self.ctx.room.name, interval=self.settings.proctor_poll_interval
+        )
+        self.directory.start()
+        executor = shared_executor(self.settings.face_workers)
+        face = await build_face_analyser(context, self.client, self.settings)
+        voice = await build_voice_analyser(context, self.client, self.settings)
+        self.proctor = LiveProctor(
+            room=self.ctx.room,
+            candidate_identity=participant.identity,
+            monitor=ProctoringMonitor(interview_id, context.sensitivity),
+            publisher=ProctorPublisher(self.ctx.room.local_participant, self.directory),
+            records=self.records,
+            face=face,
+            voice=voice,
+            executor=executor,
+            snapshots=SnapshotUploader(self.client, interview_id),
+            frame_rate=self.settings.frame_rate,
+            heartbeat_interval=self.settings.heartbeat_interval,
+        )
+        self.proctor.start()
+        self.end_reason = await self._interview(context, self.proctor)
+        await self.records.lifecycle("completed", self.end_reason)
+
+    async def _interview(self, context: InterviewContext, proctor: LiveProctor) -> str:
+        plan = plan_for(context)
+        if self.settings.realtime_enabled:
+            from agent.interviewer.realtime import RealtimeInterviewer
+
+            realtime = RealtimeInterviewer(self.ctx.room, plan, self.records, self.settings)
+            return await realtime.run(context.candidate_identity, proctor.present)
+
+        from agent.interviewer.listener import TurnListener
+        from agent.interviewer.offline import OfflineInterviewer, OfflineTiming
+        from agent.interviewer.speaker import RoomSpeaker
+
+        listener = TurnListener()
+        proctor.add_audio_listener(listener.feed)
+        speaker = RoomSpeaker(self.ctx.room)
+        await speaker.publish()
+        try:
+            interviewer = OfflineInterviewer(
+                plan,
+                speaker,
+                listener,
+                self.records,
+                voice=self.settings.offline_voice,
+                timing=OfflineTiming(
+                    end_silence=self.settings.answer_end_silence,
+                    no_speech_timeout=self.settings.answer_timeout,
+                    candidate_gone_grace=self.settings.candidate_gone_grace,
+                ),
+            )
+            return await interviewer.run(proctor.present)
+        finally:
+            await speaker.aclose()
+
+    async def cleanup(self) -> None:
+        """End open anomalies, stop polling, drain the outbox within its bound. Once."""
+        if self._cleaned:
+            return
+        self._cleaned = True
+        if self.proctor is not None:
+            await self.proctor.aclose()
+        if self.directory is not None:
+            await self.directory.aclose()
+        await self.flusher.drain(self.settings.outbox_drain_timeout)
+        await self.flusher.aclose()
+        self.flusher.outbox.close()
+        await self.client.aclose()

@@ -1,0 +1,297 @@
+"""Adapters from the biometric engines in :mod:`proctoring` to the live pipeline.
+
+Voice: :class:`VoiceAdapter` turns each speech segment's observation into the voice
+mismatch and second speaker signals, the same way (baseline recording, else the first
+seconds of live speech).
+
+Face: :class:`FaceAdapter` turns each :class:`~proctoring.face.FaceObservation` into the
+three smoothed signals (face mismatch, multiple faces, no face). The enrollment comes
+from the interview's baseline (reference photo and baseline images from the API); when
+there is none, or it is refused, the adapter enrolls from the first good frames of the
+live stream, and every event's evidence says which (``enrollment``: ``baseline`` or
+``live``). Until enrolled, identity readings are "uncertain": nothing is judged against
+nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import threading
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from pydantic import JsonValue
+
+from agent.api_client import APIError, ControlAPIClient
+from agent.context import InterviewContext
+from agent.proctor.analysers import SignalReading
+from agent.settings import AgentSettings
+from proctoring.events import AnomalyType
+from proctoring.face import (
+    EnrollPolicy,
+    FaceEnrollment,
+    FaceObservation,
+    FaceVerifier,
+    Verdict,
+    enroll,
+)
+from proctoring.face.enroll import EnrollmentResult
+from proctoring.smoothing import Reading
+from proctoring.voice.analyzer import VoiceAnalyzer, VoiceObservation
+from proctoring.voice.audio_io import resample_to_16k, to_float32
+from proctoring.voice.enroll import (
+    EnrollmentConfig,
+    EnrollmentRejected,
+    VoiceEnrollment,
+    enroll_voice,
+)
+from proctoring.voice.ge2e import GE2EEncoder
+from proctoring.voice.verify import Verdict as VoiceVerdict
+
+logger = logging.getLogger("proctorai.agent.engines")
+
+BASELINE = "baseline"
+LIVE = "live"
+
+
+def _readings(
+    observation: FaceObservation, t: float, evidence: dict[str, JsonValue]
+) -> list[SignalReading]:
+    count = observation.face_count
+    if count == 0:
+        identity = Reading.UNCERTAIN
+    elif observation.verdict is Verdict.MISMATCH:
+        identity = Reading.ANOMALOUS
+    elif observation.verdict is Verdict.MATCH:
+        identity = Reading.CLEAN
+    else:
+        identity = Reading.UNCERTAIN
+    return [
+        SignalReading(
+            AnomalyType.NO_FACE,
+            t,
+            Reading.ANOMALOUS if count == 0 else Reading.CLEAN,
+            1.0,
+            evidence,
+        ),
+        SignalReading(
+            AnomalyType.MULTIPLE_FACES,
+            t,
+            Reading.ANOMALOUS if count > 1 else Reading.CLEAN,
+            1.0,
+            evidence,
+        ),
+        SignalReading(AnomalyType.FACE_MISMATCH, t, identity, 1.0, evidence),
+    ]
+
+
+class FaceAdapter:
+    """Face verdicts for one interview; enrolls from the live stream when needed."""
+
+    def __init__(self, enrollment: FaceEnrollment | None, live_frames: int = 5) -> None:
+        self._lock = threading.Lock()
+        self._verifier = FaceVerifier(enrollment) if enrollment is not None else None
+        self.enrollment_source = BASELINE if enrollment is not None else LIVE
+        self._live_frames = max(live_frames, EnrollPolicy().min_frames)
+        self._pending: list[NDArray[np.uint8]] = []
+        # a throwaway verifier only counts faces until the live enrollment exists
+        self.enrolled_at: float | None = None
+
+    @property
+    def enrolled(self) -> bool:
+        return self._verifier is not None
+
+    def analyse(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+        verifier = self._verifier
+        if verifier is None:
+            return self._analyse_unenrolled(rgb, t)
+        observation = verifier.analyze(rgb)
+        return _readings(observation, t, self._evidence(observation))
+
+    def _evidence(self, observation: FaceObservation) -> dict[str, JsonValue]:
+        return {
+            "face_count": observation.face_count,
+            "distance": None if observation.distance is None else round(observation.distance, 4),
+            "verdict": observation.verdict.value,
+            "enrollment": self.enrollment_source,
+        }
+
+    def _analyse_unenrolled(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+        from proctoring.face import inspect_frame
+
+        inspection = inspect_frame(rgb, max_encoded=0)
+        count = len(inspection.boxes)
+        with self._lock:
+            if count == 1 and self._verifier is None:
+                self._pending.append(rgb)
+                if len(self._pending) >= self._live_frames:
+                    result: EnrollmentResult = enroll(self._pending)
+                    if result.enrollment is not None:
+                        self._verifier = FaceVerifier(result.enrollment)
+                        self.enrolled_at = t
+                        logger.info("face enrolled from the live stream")
+                    self._pending = []
+        evidence: dict[str, JsonValue] = {
+            "face_count": count,
+            "distance": None,
+            "verdict": "not_enrolled",
+            "enrollment": self.enrollment_source,
+        }
+        observation = FaceObservation(count, inspection.boxes, Verdict.UNCERTAIN, "not enrolled")
+        return _readings(observation, t, evidence)
+
+
+def _decode_image(data: bytes) -> NDArray[np.uint8]:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
+
+
+async def build_face_analyser(
+    context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
+) -> FaceAdapter:
+    """Enroll from the interview's baseline when it has one, else from the live stream."""
+    baseline = context.files("baseline_image")
+    references = context.files("reference_photo")
+    if not baseline:
+        return FaceAdapter(None, settings.enrollment_frames)
+    try:
+        frames = [_decode_image(await client.download(f.download_path)) for f in baseline]
+        reference = (
+            _decode_image(await client.download(references[0].download_path))
+            if references
+            else None
+        )
+    except (APIError, OSError, ValueError):
+        logger.warning(
+            "baseline download failed; enrolling live", extra={"interview_id": context.interview_id}
+        )
+        return FaceAdapter(None, settings.enrollment_frames)
+    result = await asyncio.to_thread(enroll, frames, reference)
+    if result.enrollment is None:
+        logger.warning(
+            "baseline refused; enrolling live", extra={"interview_id": context.interview_id}
+        )
+        return FaceAdapter(None, settings.enrollment_frames)
+    return FaceAdapter(result.enrollment, settings.enrollment_frames)
+
+
+_encoder_lock = threading.Lock()
+_encoder: GE2EEncoder | None = None
+
+
+def shared_voice_encoder() -> GE2EEncoder:
+    """The GE2E encoder (read-only weights), loaded once per process and shared."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            _encoder = GE2EEncoder.load()
+        return _encoder
+
+
+def _voice_readings(
+    observation: VoiceObservation, t: float, evidence: dict[str, JsonValue]
+) -> list[SignalReading]:
+    verdict = observation.verdict
+    identity = {
+        VoiceVerdict.DIFFERENT: Reading.ANOMALOUS,
+        VoiceVerdict.SAME: Reading.CLEAN,
+    }.get(verdict, Reading.UNCERTAIN)
+    if observation.second_speaker:
+        second = Reading.ANOMALOUS
+    else:
+        second = Reading.UNCERTAIN if verdict is VoiceVerdict.UNCERTAIN else Reading.CLEAN
+    return [
+        SignalReading(AnomalyType.VOICE_MISMATCH, t, identity, 1.0, evidence),
+        SignalReading(AnomalyType.SECOND_SPEAKER, t, second, 1.0, evidence),
+    ]
+
+
+class VoiceAdapter:
+    """Voice verdicts for one interview; enrolls from the first speech when needed.
+
+    Live enrollment buffers the candidate's microphone until it holds enough speech for
+    :func:`enroll_voice` (about ``speech_seconds`` of voice), bounded to a minute of
+    audio; from then on every finished speech segment is judged.
+    """
+
+    MAX_ENROLL_BUFFER_SECONDS = 60.0
+
+    def __init__(self, enrollment: VoiceEnrollment | None, speech_seconds: float = 10.0) -> None:
+        self.enrollment_source = BASELINE if enrollment is not None else LIVE
+        self._speech_seconds = speech_seconds
+        self._analyzer = (
+            VoiceAnalyzer(enrollment, encoder=shared_voice_encoder()) if enrollment else None
+        )
+        self._buffer: list[NDArray[np.int16]] = []
+        self._buffered = 0
+        self._stream_start: float | None = None
+        self.enrolled_at: float | None = None
+
+    def push(self, pcm: NDArray[np.int16], t_end: float) -> list[SignalReading]:
+        if self._analyzer is None:
+            self._enroll_from(pcm, t_end)
+            return []
+        if self._stream_start is None:
+            self._stream_start = t_end - pcm.size / 16000
+        readings: list[SignalReading] = []
+        for observation in self._analyzer.push(pcm):
+            evidence: dict[str, JsonValue] = {
+                "similarity": None
+                if observation.similarity is None
+                else round(observation.similarity, 4),
+                "speech_seconds": round(observation.speech_seconds, 2),
+                "voice_verdict": observation.verdict.value,
+                "enrollment": self.enrollment_source,
+            }
+            readings += _voice_readings(observation, self._stream_start + observation.end, evidence)
+        return readings
+
+    def _enroll_from(self, pcm: NDArray[np.int16], t_end: float) -> None:
+        self._buffer.append(pcm)
+        self._buffered += pcm.size
+        while self._buffered > self.MAX_ENROLL_BUFFER_SECONDS * 16000 and len(self._buffer) > 1:
+            self._buffered -= self._buffer.pop(0).size
+        if self._buffered < self._speech_seconds * 16000:
+            return
+        audio = np.concatenate(self._buffer)
+        try:
+            enrollment = enroll_voice(
+                audio,
+                shared_voice_encoder(),
+                EnrollmentConfig(min_speech_seconds=self._speech_seconds * 0.8),
+            )
+        except EnrollmentRejected:
+            return  # not enough speech yet: keep listening
+        self._analyzer = VoiceAnalyzer(enrollment, encoder=shared_voice_encoder())
+        self._buffer, self._buffered = [], 0
+        self.enrolled_at = t_end
+        logger.info("voice enrolled from the live stream")
+
+
+async def build_voice_analyser(
+    context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
+) -> VoiceAdapter:
+    """Enroll from the baseline recording when there is one, else from live speech."""
+    baseline = context.files("baseline_audio")
+    enrollment: VoiceEnrollment | None = None
+    if baseline:
+        try:
+            data = await client.download(baseline[0].download_path)
+            enrollment = await asyncio.to_thread(_enroll_recording, data)
+        except (APIError, OSError, ValueError, RuntimeError):
+            logger.warning(
+                "voice baseline unusable; enrolling live",
+                extra={"interview_id": context.interview_id},
+            )
+    return await asyncio.to_thread(VoiceAdapter, enrollment, settings.enrollment_speech_seconds)
+
+
+def _enroll_recording(data: bytes) -> VoiceEnrollment:
+    """A baseline recording (WAV or FLAC, any rate) as a voice enrollment."""
+    import soundfile
+
+    samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    audio = resample_to_16k(to_float32(samples), int(rate))
+    return enroll_voice(audio, shared_voice_encoder())

@@ -1,0 +1,394 @@
+"""The live proctoring pipeline of one interview.
+
+Media: only the candidate's camera and microphone are subscribed. Video is sampled by
+time: the stream keeps only the newest frame (``capacity=1``), and every
+``1 / FRAME_RATE`` seconds that frame is converted to RGB and judged in a worker thread;
+while a judgement is still running, frames are skipped, never queued. Audio arrives as
+16 kHz mono 30 ms frames; each frame goes to the turn listeners (the offline
+interviewer's VAD) and into a buffer the voice analyser drains in a worker thread.
+
+Conditions: camera or microphone unpublished or muted, and the candidate leaving, are
+reported to the monitor as they happen; the heartbeat tick lets them mature.
+
+Out: every anomaly start and end goes at once to the proctors (and only to them) and
+into the outbox; a face anomaly's start also gets a snapshot, whose URL is added to the
+stored record (and to the ``ended`` message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+import numpy as np
+from livekit import rtc
+from numpy.typing import NDArray
+from pydantic import JsonValue
+
+from agent.proctor.analysers import FaceAnalyser, SignalReading, VoiceAnalyser
+from agent.proctor.publisher import ProctorPublisher
+from agent.proctor.snapshots import SnapshotUploader
+from agent.records import InterviewRecords
+from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType
+from proctoring.monitor import ProctoringMonitor
+
+logger = logging.getLogger("proctorai.agent.live")
+
+FACE_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES, AnomalyType.NO_FACE})
+AUDIO_RATE = 16000
+AUDIO_FRAME_MS = 30
+VOICE_CHUNK_SECONDS = 1.0
+VOICE_MAX_BUFFER_SECONDS = 10.0
+
+AudioListener = Callable[[bytes, float], None]
+
+
+class LiveProctor:
+    """Watches one candidate; call :meth:`start`, later :meth:`aclose`."""
+
+    def __init__(
+        self,
+        *,
+        room: rtc.Room,
+        candidate_identity: str,
+        monitor: ProctoringMonitor,
+        publisher: ProctorPublisher,
+        records: InterviewRecords,
+        face: FaceAnalyser,
+        voice: VoiceAnalyser | None,
+        executor: Executor,
+        snapshots: SnapshotUploader | None = None,
+        frame_rate: float = 2.0,
+        heartbeat_interval: float = 3.0,
+    ) -> None:
+        self._room = room
+        self._identity = candidate_identity
+        self._monitor = monitor
+        self._publisher = publisher
+        self._records = records
+        self._face = face
+        self._voice = voice
+        self._executor = executor
+        self._snapshots = snapshots
+        self._frame_interval = 1.0 / frame_rate
+        self._heartbeat_interval = heartbeat_interval
+        self._lock = asyncio.Lock()  # events are handled in order
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._media_tasks: list[asyncio.Task[None]] = []
+        self._background: asyncio.Task[None] | None = None
+        self._snapshot_evidence: dict[str, dict[str, JsonValue]] = {}
+        self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
+        self._last_rgb: NDArray[np.uint8] | None = None
+        self._audio_listeners: list[AudioListener] = []
+        self.present = asyncio.Event()
+        self.frames_seen = 0
+        self.frames_analysed = 0
+        self.frames_skipped_busy = 0
+        self.analysis_seconds: list[float] = []
+        self._closed = False
+
+    # -- wiring --------------------------------------------------------------------
+
+    def add_audio_listener(self, listener: AudioListener) -> None:
+        """Receive every 30 ms frame of the candidate's microphone (16 kHz, int16 bytes)."""
+        self._audio_listeners.append(listener)
+
+    def start(self) -> None:
+        room = self._room
+        room.on("participant_connected", self._on_participant_connected)
+        room.on("participant_disconnected", self._on_participant_disconnected)
+        room.on("track_published", self._on_track_change)
+        room.on("track_unpublished", self._on_track_change)
+        room.on("track_muted", self._on_mute_change)
+        room.on("track_unmuted", self._on_mute_change)
+        participant = room.remote_participants.get(self._identity)
+        if participant is not None:
+            self._attach(participant)
+        else:
+            self._spawn(self._condition(AnomalyType.CANDIDATE_LEFT, True, {}))
+        self._background = asyncio.create_task(self._heartbeat_loop(), name="proctor-heartbeat")
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _attach(self, participant: rtc.RemoteParticipant) -> None:
+        """Subscribe to the candidate's camera and microphone and start reading them."""
+        self.present.set()
+        for publication in participant.track_publications.values():
+            self._subscribe_if_wanted(publication)
+        for task in self._media_tasks:
+            task.cancel()
+        self._media_tasks = [
+            asyncio.create_task(self._video_loop(participant), name="proctor-video"),
+            asyncio.create_task(self._audio_loop(participant), name="proctor-audio"),
+        ]
+        self._spawn(self._condition(AnomalyType.CANDIDATE_LEFT, False, {}))
+        self._refresh_media_conditions(participant)
+
+    @staticmethod
+    def _subscribe_if_wanted(publication: rtc.RemoteTrackPublication) -> None:
+        if (
+            publication.source
+            in (
+                rtc.TrackSource.SOURCE_CAMERA,
+                rtc.TrackSource.SOURCE_MICROPHONE,
+            )
+            and not publication.subscribed
+        ):
+            publication.set_subscribed(True)
+
+    def _on_participant_connected(self, participant: rtc.RemoteParticipant) -> None:
+        if participant.identity == self._identity and not self._closed:
+            self._attach(participant)
+
+    def _on_participant_disconnected(self, participant: rtc.RemoteParticipant) -> None:
+        if participant.identity != self._identity or self._closed:
+            return
+        self.present.clear()
+        for task in self._media_tasks:
+            task.cancel()
+        self._media_tasks = []
+        now = time.time()
+        self._spawn(self._condition(AnomalyType.CAMERA_OFF, False, {}, now))
+        self._spawn(self._condition(AnomalyType.MIC_OFF, False, {}, now))
+        self._spawn(self._condition(AnomalyType.CANDIDATE_LEFT, True, {}, now))
+
+    def _on_track_change(
+        self, publication: rtc.RemoteTrackPublication, participant: rtc.RemoteParticipant
+    ) -> None:
+        if participant.identity != self._identity or self._closed:
+            return
+        self._subscribe_if_wanted(publication)
+        self._refresh_media_conditions(participant)
+
+    def _on_mute_change(
+        self, participant: rtc.Participant, publication: rtc.TrackPublication
+    ) -> None:
+        if participant.identity != self._identity or self._closed:
+            return
+        if isinstance(participant, rtc.RemoteParticipant):
+            self._refresh_media_conditions(participant)
+
+    def _refresh_media_conditions(self, participant: rtc.RemoteParticipant) -> None:
+        publications = list(participant.track_publications.values())
+        for source, signal in (
+            (rtc.TrackSource.SOURCE_CAMERA, AnomalyType.CAMERA_OFF),
+            (rtc.TrackSource.SOURCE_MICROPHONE, AnomalyType.MIC_OFF),
+        ):
+            live = any(p.source == source and not p.muted for p in publications)
+            self._spawn(self._condition(signal, not live, {"reason": "unpublished_or_muted"}))
+
+    # -- media loops ---------------------------------------------------------------
+
+    async def _video_loop(self, participant: rtc.RemoteParticipant) -> None:
+        stream = rtc.VideoStream.from_participant(
+            participant=participant, track_source=rtc.TrackSource.SOURCE_CAMERA, capacity=1
+        )
+        next_sample = 0.0
+        in_flight: asyncio.Future[list[SignalReading]] | None = None
+        try:
+            async for event in stream:
+                self.frames_seen += 1
+                now = time.monotonic()
+                if now < next_sample:
+                    continue
+                if in_flight is not None and not in_flight.done():
+                    self.frames_skipped_busy += 1  # the engine is behind: drop, never queue
+                    continue
+                next_sample = now + self._frame_interval
+                t = time.time()
+                rgb = _to_rgb(event.frame)
+                in_flight = asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._timed_face, rgb, t
+                )
+                in_flight.add_done_callback(self._on_face_done(rgb))
+        finally:
+            await stream.aclose()
+
+    def _on_face_done(
+        self, rgb: NDArray[np.uint8]
+    ) -> Callable[[asyncio.Future[list[SignalReading]]], None]:
+        def callback(future: asyncio.Future[list[SignalReading]]) -> None:
+            self._spawn(self._face_done(future, rgb))
+
+        return callback
+
+    def _timed_face(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+        began = time.perf_counter()
+        readings = self._face.analyse(rgb, t)
+        self.analysis_seconds.append(time.perf_counter() - began)
+        return readings
+
+    async def _face_done(
+        self, future: asyncio.Future[list[SignalReading]], rgb: NDArray[np.uint8]
+    ) -> None:
+        try:
+            readings = future.result()
+        except asyncio.CancelledError:
+            return
+        except Exception:
+            logger.exception("face analysis failed")
+            return
+        self.frames_analysed += 1
+        self._last_rgb = rgb
+        await self._observe(readings)
+
+    async def _audio_loop(self, participant: rtc.RemoteParticipant) -> None:
+        stream = rtc.AudioStream.from_participant(
+            participant=participant,
+            track_source=rtc.TrackSource.SOURCE_MICROPHONE,
+            sample_rate=AUDIO_RATE,
+            num_channels=1,
+            frame_size_ms=AUDIO_FRAME_MS,
+            capacity=200,
+        )
+        chunk: list[bytes] = []
+        chunk_samples = 0
+        in_flight: asyncio.Future[list[SignalReading]] | None = None
+        try:
+            async for event in stream:
+                t = time.time()
+                pcm = bytes(event.frame.data)
+                for listener in self._audio_listeners:
+                    listener(pcm, t)
+                if self._voice is None:
+                    continue
+                chunk.append(pcm)
+                chunk_samples += len(pcm) // 2
+                if chunk_samples < VOICE_CHUNK_SECONDS * AUDIO_RATE:
+                    continue
+                if in_flight is not None and not in_flight.done():
+                    # the voice engine is behind: keep buffering, but bounded
+                    while chunk_samples > VOICE_MAX_BUFFER_SECONDS * AUDIO_RATE:
+                        chunk_samples -= len(chunk.pop(0)) // 2
+                    continue
+                samples = np.frombuffer(b"".join(chunk), dtype=np.int16).copy()
+                chunk, chunk_samples = [], 0
+                in_flight = asyncio.get_running_loop().run_in_executor(
+                    self._executor, self._voice.push, samples, t
+                )
+                in_flight.add_done_callback(lambda fut: self._spawn(self._voice_done(fut)))
+        finally:
+            await stream.aclose()
+
+    async def _voice_done(self, future: asyncio.Future[list[SignalReading]]) -> None:
+        try:
+            readings = future.result()
+        except asyncio.CancelledError:
+            return
+        except Exception:
+            logger.exception("voice analysis failed")
+            return
+        await self._observe(readings)
+
+    # -- events --------------------------------------------------------------------
+
+    async def _observe(self, readings: list[SignalReading]) -> None:
+        async with self._lock:
+            for r in readings:
+                events = self._monitor.observe(r.signal, r.t, r.reading, r.confidence, r.evidence)
+                await self._emit(events)
+
+    async def _condition(
+        self,
+        signal: AnomalyType,
+        active: bool,
+        evidence: dict[str, JsonValue],
+        t: float | None = None,
+    ) -> None:
+        async with self._lock:
+            await self._emit(self._monitor.set_condition(signal, active, t, evidence))
+
+    async def _emit(self, events: list[AnomalyEvent]) -> None:
+        """Publish to proctors at once, then store; a face start is stored with its snapshot.
+
+        The API applies each (id, state) once, so the stored ``started`` record must carry
+        the snapshot URL the first time: it is queued once the upload has finished (the
+        upload is bounded by a timeout), and an ``ended`` that overtakes it waits for it.
+        """
+        for event in events:
+            extra = self._snapshot_evidence.get(event.id)
+            if extra:
+                event = event.model_copy(update={"evidence": {**event.evidence, **extra}})
+            await self._publisher.anomaly(event)
+            if (
+                event.state is AnomalyState.STARTED
+                and event.type in FACE_TYPES
+                and self._snapshots is not None
+                and self._last_rgb is not None
+            ):
+                task = asyncio.create_task(self._snapshot_then_store(event, self._last_rgb))
+                self._snapshot_tasks[event.id] = task
+            elif event.id in self._snapshot_tasks and event.id not in self._snapshot_evidence:
+                self._spawn(self._store_after_snapshot(event))
+            else:
+                await self._records.event(event)
+
+    async def _snapshot_then_store(self, started: AnomalyEvent, rgb: NDArray[np.uint8]) -> None:
+        assert self._snapshots is not None
+        try:
+            evidence = await self._snapshots.store(started.id, rgb)
+        except Exception:
+            logger.exception("snapshot failed")
+            evidence = {"snapshot_error": "encode_failed"}
+        self._snapshot_evidence[started.id] = evidence
+        await self._records.event(
+            started.model_copy(update={"evidence": {**started.evidence, **evidence}})
+        )
+
+    async def _store_after_snapshot(self, ended: AnomalyEvent) -> None:
+        task = self._snapshot_tasks.get(ended.id)
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await task
+        extra = self._snapshot_evidence.get(ended.id, {})
+        await self._records.event(
+            ended.model_copy(update={"evidence": {**ended.evidence, **extra}})
+        )
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._heartbeat_interval)
+            async with self._lock:
+                await self._emit(self._monitor.tick())
+                status = self._monitor.status()
+            await self._publisher.heartbeat(status)
+
+    async def aclose(self) -> None:
+        """Stop reading media and end every open anomaly (each start gets its end)."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in [*self._media_tasks, *([self._background] if self._background else [])]:
+            task.cancel()
+        for task in [*self._media_tasks, *([self._background] if self._background else [])]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._media_tasks = []
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        async with self._lock:
+            await self._emit(self._monitor.close())
+        if self._snapshot_tasks:
+            await asyncio.gather(*self._snapshot_tasks.values(), return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        room = self._room
+        room.off("participant_connected", self._on_participant_connected)
+        room.off("participant_disconnected", self._on_participant_disconnected)
+        room.off("track_published", self._on_track_change)
+        room.off("track_unpublished", self._on_track_change)
+        room.off("track_muted", self._on_mute_change)
+        room.off("track_unmuted", self._on_mute_change)
+
+
+def _to_rgb(frame: rtc.VideoFrame) -> NDArray[np.uint8]:
+    """Convert one sampled frame (only sampled ones) to an RGB array."""
+    rgb = frame.convert(rtc.VideoBufferType.RGB24)
+    return np.frombuffer(rgb.data, dtype=np.uint8).reshape(rgb.height, rgb.width, 3).copy()

@@ -1,0 +1,127 @@
+"""Settings of the agent worker, read from environment variables (12-factor).
+
+The agent has its own small settings object instead of importing the control API's:
+it runs as a separate process (often on another machine) and talks to the API only
+over HTTP, so it needs the API's URL and service token, the LiveKit credentials and
+its own tuning, nothing about databases or storage. The variable names are the ones
+the control API reads too (``LIVEKIT_URL``, ``SERVICE_TOKEN``, ``AGENT_NAME``, ``DATA_DIR``...),
+so one ``.env`` serves both; unset secrets come from the same generated development file
+(``DATA_DIR/dev-secrets.json``, written by :mod:`control_api.settings`), so on a developer's
+machine the API, the agent and livekit-server agree with no configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from control_api.settings import load_or_create_dev_secrets
+
+_GENERATED_SECRETS = ("service_token", "livekit_api_secret")
+
+
+class AgentSettings(BaseSettings):
+    """Everything the worker reads from the environment, with local-first defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    """Shared with the control API: generated dev secrets, and the outbox by default."""
+
+    # Control API: CONTROL_API_URL, else the API's own PUBLIC_URL (same machine by default).
+    control_api_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    service_token: SecretStr | None = None
+
+    # LiveKit
+    livekit_url: str = "ws://127.0.0.1:7880"
+    livekit_api_key: str = "proctorai-dev"
+    livekit_api_secret: SecretStr | None = None
+
+    # Worker
+    agent_name: str = "proctorai-interviewer"
+    agent_http_host: str = "127.0.0.1"
+    """Where the health check listens: loopback by default, 0.0.0.0 in a container."""
+    agent_http_port: int = Field(default=8081, ge=0, le=65535)
+    agent_max_jobs: int = Field(default=20, ge=1)
+    """Jobs beyond this many are refused so another worker takes them."""
+
+    # Proctoring pipeline
+    frame_rate: float = Field(default=2.0, gt=0, le=30)
+    """Camera frames analysed per second per candidate."""
+    face_workers: int = Field(default=2, ge=1)
+    """Threads running the face engine, shared by every job of this process."""
+    heartbeat_interval: float = Field(default=3.0, gt=0)
+    enrollment_frames: int = Field(default=5, ge=1)
+    """Good frames used to enroll a face when the interview has no baseline."""
+    enrollment_speech_seconds: float = Field(default=10.0, gt=0)
+    """Seconds of speech used to enroll a voice when the interview has no baseline."""
+
+    proctor_poll_interval: float = Field(default=2.0, gt=0)
+    """How often the hidden proctors of a room are listed (they are invisible otherwise)."""
+    candidate_wait_timeout: float = Field(default=600.0, gt=0)
+    """How long a dispatched job waits for the candidate before leaving."""
+
+    # Offline interviewer turn-taking
+    answer_end_silence: float = Field(default=1.5, gt=0)
+    answer_timeout: float = Field(default=20.0, gt=0)
+    """Seconds without any speech after a question before it counts as unanswered."""
+    candidate_gone_grace: float = Field(default=20.0, gt=0)
+
+    # Delivery to the control API
+    outbox_path: Path | None = None
+    """Default: ``DATA_DIR/agent-outbox.sqlite3``."""
+    outbox_drain_timeout: float = Field(default=10.0, ge=0)
+    """How long a finishing job waits for its outbox to drain before leaving the rest."""
+
+    # Interviewer
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_realtime_model: str = "gpt-realtime"
+    openai_voice: str = "alloy"
+    offline_voice: str = "en-us"
+    """espeak-ng voice of the offline interviewer."""
+
+    @field_validator("openai_api_key", "openai_base_url", "control_api_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _fill_dev_secrets(self) -> AgentSettings:
+        missing = [name for name in _GENERATED_SECRETS if getattr(self, name) is None]
+        if missing:
+            generated = load_or_create_dev_secrets(self.data_dir)
+            for name in missing:
+                object.__setattr__(self, name, SecretStr(generated[name]))
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the control API."""
+        return (self.control_api_url or self.public_url).rstrip("/")
+
+    @property
+    def resolved_outbox_path(self) -> Path:
+        return self.outbox_path or self.data_dir / "agent-outbox.sqlite3"
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret that always has one after validation."""
+        value = getattr(self, name)
+        if not isinstance(value, SecretStr):
+            raise RuntimeError(f"setting {name} has no value")
+        return value.get_secret_value()
+
+    @property
+    def realtime_enabled(self) -> bool:
+        """The realtime interviewer runs only with a key; otherwise the offline one."""
+        return bool(self.openai_api_key and self.openai_api_key.get_secret_value())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> AgentSettings:
+    """The process-wide settings, read once."""
+    return AgentSettings()

@@ -1,0 +1,152 @@
+"""Fixtures for the agent's integration tests: the real control API and the real worker.
+
+The control API app (``create_app``) is served by uvicorn on a free port with its own
+SQLite database and the session's real livekit-server; the agent worker runs in this
+process (thread job executor, HTTP port 0) registered under a unique agent name, so it
+only receives the dispatches of these tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from livekit.agents import AgentServer, JobExecutorType
+
+from agent.settings import AgentSettings
+from agent.worker import build_server, stop_leftover_flusher
+from control_api.app import create_app
+from control_api.settings import Settings
+from tests.agent.servers import UvicornThread
+from tests.livekit_server import TestLiveKitServer
+
+RECRUITER_KEY = "agent-tests-recruiter-key-0123456789"
+SERVICE_TOKEN = "agent-tests-service-token-0123456789"
+LINK_SECRET = "agent-tests-link-secret-0123456789abcdef"
+
+
+@dataclass
+class RunningAPI:
+    url: str
+    settings: Settings
+    app: Any
+
+    @property
+    def recruiter(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {RECRUITER_KEY}"}
+
+
+@pytest.fixture
+def agent_name() -> str:
+    return f"proctorai-test-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def control_api(
+    tmp_path: Path, livekit_server: TestLiveKitServer, agent_name: str
+) -> Iterator[RunningAPI]:
+    server = UvicornThread(None)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "api",
+        public_url=f"http://127.0.0.1:{server.port}",
+        recruiter_api_key=RECRUITER_KEY,  # type: ignore[arg-type]
+        service_token=SERVICE_TOKEN,  # type: ignore[arg-type]
+        link_secret=LINK_SECRET,  # type: ignore[arg-type]
+        livekit_url=livekit_server.url,
+        livekit_api_key=livekit_server.api_key,
+        livekit_api_secret=livekit_server.api_secret,  # type: ignore[arg-type]
+        agent_name=agent_name,
+        room_departure_timeout=5,
+        room_empty_timeout=60,
+    )
+    app = create_app(settings)
+    server.app = app
+    server.start()
+    yield RunningAPI(server.url, settings, app)
+    server.stop()
+
+
+def agent_settings(
+    tmp_path: Path, api: RunningAPI, livekit: TestLiveKitServer, **overrides: Any
+) -> AgentSettings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "agent",
+        "control_api_url": api.url,
+        "service_token": SERVICE_TOKEN,
+        "livekit_url": livekit.url,
+        "livekit_api_key": livekit.api_key,
+        "livekit_api_secret": livekit.api_secret,
+        "agent_name": api.settings.agent_name,
+        "agent_http_port": 0,
+        "heartbeat_interval": 1.0,
+        "proctor_poll_interval": 1.0,
+        "enrollment_frames": 3,
+        "answer_end_silence": 1.0,
+        "answer_timeout": 15.0,
+        "candidate_gone_grace": 10.0,
+        "outbox_drain_timeout": 5.0,
+    }
+    values.update(overrides)
+    return AgentSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_worker(settings: AgentSettings) -> AsyncIterator[AgentServer]:
+    """The real worker, in this process, registered with the livekit-server."""
+    server = build_server(settings, job_executor_type=JobExecutorType.THREAD, port=0)
+    registered = asyncio.Event()
+    server.on("worker_registered", lambda *args: registered.set())
+    task = asyncio.create_task(server.run(devmode=True))
+    try:
+        await asyncio.wait_for(registered.wait(), timeout=30)
+        yield server
+    finally:
+        await server.aclose()
+        await stop_leftover_flusher()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def create_interview(
+    api: RunningAPI, *, question_count: int = 4, duration_minutes: int = 5
+) -> dict[str, Any]:
+    """POST /interviews as a recruiter, with the demo resume and job description."""
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+        response = await http.post(
+            "/interviews",
+            headers=api.recruiter,
+            data={
+                "title": "Senior Backend Engineer",
+                "candidate_name": "Jordan Example",
+                "candidate_email": "jordan@example.com",
+                "job_description": (demo / "job_description.txt").read_text(),
+                "duration_minutes": str(duration_minutes),
+                "question_count": str(question_count),
+                "sensitivity": "standard",
+            },
+            files={"resume": ("resume.txt", (demo / "resume.txt").read_bytes(), "text/plain")},
+        )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def open_link(api: RunningAPI, link: str) -> dict[str, Any]:
+    """What the candidate or proctor page does: exchange the link for a LiveKit token."""
+    token = link.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+        response = await http.post(f"/links/{token}/session")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

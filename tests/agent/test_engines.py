@@ -1,0 +1,90 @@
+"""The adapters from the biometric engines to monitor readings, on real faces and voices."""
+
+from __future__ import annotations
+
+import numpy as np
+import soundfile
+
+from agent.proctor.engines import LIVE, FaceAdapter, VoiceAdapter
+from proctoring.events import AnomalyType
+from proctoring.smoothing import Reading
+from tests.sim.media import (
+    CANDIDATE_SPEAKER,
+    OTHER_SPEAKER,
+    face_path,
+    frame_from_image,
+    speaker_files,
+)
+
+
+def _frame(name: str | None) -> np.ndarray:
+    rgba = np.frombuffer(frame_from_image(face_path(name) if name else None), dtype=np.uint8)
+    return rgba.reshape(480, 640, 4)[:, :, :3].copy()
+
+
+def _by_signal(readings: list) -> dict[AnomalyType, Reading]:
+    return {r.signal: r.reading for r in readings}
+
+
+def test_face_adapter_enrolls_live_then_flags_another_person() -> None:
+    adapter = FaceAdapter(None, live_frames=3)
+    genuine = _frame("obama.jpg")
+    first = _by_signal(adapter.analyse(genuine, 1.0))
+    assert first[AnomalyType.FACE_MISMATCH] is Reading.UNCERTAIN  # nobody enrolled yet
+    assert first[AnomalyType.NO_FACE] is Reading.CLEAN
+    adapter.analyse(genuine, 1.5)
+    assert not adapter.enrolled
+    adapter.analyse(genuine, 1.6)
+    assert adapter.enrolled and adapter.enrolled_at == 1.6
+
+    assert (
+        _by_signal(adapter.analyse(_frame("obama2.jpg"), 2.0))[AnomalyType.FACE_MISMATCH]
+        is Reading.CLEAN
+    )
+    impostor = adapter.analyse(_frame("biden.jpg"), 2.5)
+    assert _by_signal(impostor)[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
+    assert impostor[0].evidence["enrollment"] == LIVE
+    assert float(impostor[0].evidence["distance"]) > 0.6  # type: ignore[arg-type]
+
+    two = _by_signal(adapter.analyse(_frame("two_people.jpg"), 3.0))
+    assert two[AnomalyType.MULTIPLE_FACES] is Reading.ANOMALOUS
+    assert two[AnomalyType.FACE_MISMATCH] is Reading.CLEAN  # the candidate is one of them
+    empty = _by_signal(adapter.analyse(_frame(None), 3.5))
+    assert empty[AnomalyType.NO_FACE] is Reading.ANOMALOUS
+    assert empty[AnomalyType.FACE_MISMATCH] is Reading.UNCERTAIN
+
+
+def _speech(speaker: str) -> list[np.ndarray]:
+    return [soundfile.read(str(p), dtype="int16")[0] for p in speaker_files(speaker)]
+
+
+def _feed(adapter: VoiceAdapter, pcm: np.ndarray, t0: float) -> list:
+    readings = []
+    silence = np.zeros(16000, dtype=np.int16)
+    audio = np.concatenate([pcm, silence])
+    for offset in range(0, audio.size, 16000):
+        chunk = audio[offset : offset + 16000]
+        readings += adapter.push(chunk, t0 + (offset + chunk.size) / 16000)
+    return readings
+
+
+def test_voice_adapter_enrolls_from_live_speech_then_flags_another_voice() -> None:
+    adapter = VoiceAdapter(None, speech_seconds=8.0)
+    candidate = _speech(CANDIDATE_SPEAKER)
+    t = 1000.0
+    assert adapter.push(candidate[0][: 16000 * 5], t + 5) == []  # 5 s: not enough yet
+    assert adapter.enrolled_at is None
+    _feed(adapter, candidate[0][16000 * 5 :], t + 5)
+    t += candidate[0].size / 16000 + 1
+    assert adapter.enrolled_at is not None  # enrolled on the first ~10 s of speech
+
+    same = _feed(adapter, candidate[3], t)
+    t += candidate[3].size / 16000 + 1
+    assert same and {r.reading for r in same if r.signal is AnomalyType.VOICE_MISMATCH} == {
+        Reading.CLEAN
+    }
+    other = _feed(adapter, _speech(OTHER_SPEAKER)[0], t)
+    mismatch = [r for r in other if r.signal is AnomalyType.VOICE_MISMATCH]
+    assert mismatch and all(r.reading is Reading.ANOMALOUS for r in mismatch)
+    assert all(r.t > t for r in mismatch)  # epoch times follow the stream
+    assert mismatch[0].evidence["enrollment"] == LIVE

@@ -1,0 +1,103 @@
+"""The worker on the real livekit-server: explicit dispatch, honest load, refusal at capacity."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from livekit import api
+
+from agent.outbox import Outbox, OutboxKind
+from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
+from tests.agent.conftest import RunningAPI, agent_settings, create_interview, running_worker
+from tests.livekit_server import TestLiveKitServer
+
+pytestmark = [pytest.mark.livekit]
+
+
+async def _agents_in(lk: api.LiveKitAPI, room: str) -> list[str]:
+    response = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+    return [p.identity for p in response.participants if p.identity.startswith("agent-")]
+
+
+async def test_a_full_worker_refuses_and_reports_its_load(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    settings = agent_settings(tmp_path, control_api, livekit_server, agent_max_jobs=1)
+    first = await create_interview(control_api)
+    second = await create_interview(control_api)
+    lk = api.LiveKitAPI(livekit_server.http_url, livekit_server.api_key, livekit_server.api_secret)
+    try:
+        async with running_worker(settings) as server:
+            port = server.worker_info.http_port
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                assert (await http.get("/")).text == "OK"
+                idle = (await http.get("/worker")).json()
+                assert idle["agent_name"] == settings.agent_name
+                assert idle.get("active_jobs", 0) == 0
+
+                for interview in (first, second):
+                    await lk.room.create_room(api.CreateRoomRequest(name=interview["room"]))
+                    await lk.agent_dispatch.create_dispatch(
+                        api.CreateAgentDispatchRequest(
+                            agent_name=settings.agent_name,
+                            room=interview["room"],
+                            metadata=json.dumps({"interview_id": interview["id"]}),
+                        )
+                    )
+                deadline = time.monotonic() + 30
+                while not await _agents_in(lk, first["room"]):
+                    assert time.monotonic() < deadline, "the first job never started"
+                    await asyncio.sleep(0.5)
+                await asyncio.sleep(5)  # time for the second request to be offered and refused
+
+                assert len(server.active_jobs) == 1
+                assert await _agents_in(lk, second["room"]) == []
+                busy = (await http.get("/worker")).json()
+                assert busy["active_jobs"] == 1
+                assert busy["worker_load"] == pytest.approx(1.0)
+    finally:
+        await lk.aclose()
+
+
+async def test_rows_left_in_the_outbox_are_delivered_when_the_worker_starts(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    """An earlier run crashed with an event and a turn undelivered: a new worker sends them."""
+    settings = agent_settings(tmp_path, control_api, livekit_server)
+    interview = await create_interview(control_api)
+    event = AnomalyEvent(
+        id=new_anomaly_id(),
+        interview_id=interview["id"],
+        type=AnomalyType.NO_FACE,
+        state=AnomalyState.ENDED,
+        severity=Severity.MEDIUM,
+        confidence=0.9,
+        started_at=time.time() - 20,
+        ended_at=time.time() - 5,
+        confirmed_at=time.time() - 12,
+    )
+    outbox = Outbox(settings.resolved_outbox_path)
+    outbox.put(
+        OutboxKind.EVENT, interview["id"], event.idempotency_key, event.model_dump(mode="json")
+    )
+    turn = {"id": "turn-1", "role": "interviewer", "text": "Hello.", "started_at": time.time()}
+    outbox.put(OutboxKind.TRANSCRIPT, interview["id"], "turn-1", turn)
+    outbox.close()
+
+    async with running_worker(settings):
+        deadline = time.monotonic() + 20
+        while True:
+            async with httpx.AsyncClient(base_url=control_api.url) as http:
+                detail = (
+                    await http.get(f"/interviews/{interview['id']}", headers=control_api.recruiter)
+                ).json()
+            if detail["event_count"] == 1 and detail["transcript_turn_count"] == 1:
+                break
+            assert time.monotonic() < deadline, "leftover rows were not delivered"
+            await asyncio.sleep(0.5)
+    assert Outbox(settings.resolved_outbox_path).pending_count() == 0

@@ -1,0 +1,97 @@
+"""A simulated proctor: a hidden, subscribe-only rtc client collecting proctoring messages.
+
+It records every anomaly message (parsed and validated with the event model) and every
+heartbeat with the time it arrived, so tests and benchmarks can check what a proctor saw
+and how fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from livekit import rtc
+
+from proctoring.events import (
+    TOPIC_ANOMALY,
+    TOPIC_STATUS,
+    AnomalyEvent,
+    InvalidMessageError,
+    StatusHeartbeat,
+)
+
+
+@dataclass
+class ReceivedAnomaly:
+    event: AnomalyEvent
+    at: float
+
+
+@dataclass
+class ProctorLog:
+    anomalies: list[ReceivedAnomaly] = field(default_factory=list)
+    heartbeats: list[StatusHeartbeat] = field(default_factory=list)
+    invalid: int = 0
+    other_topics: list[str] = field(default_factory=list)
+
+
+class SimulatedProctor:
+    """Connects with a hidden proctor token and listens."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.log = ProctorLog()
+        self.room = rtc.Room()
+        self._changed = asyncio.Event()
+
+    async def start(self) -> None:
+        self.room.on("data_received", self._on_data)
+        await self.room.connect(self.url, self.token, rtc.RoomOptions(auto_subscribe=False))
+
+    def _on_data(self, packet: rtc.DataPacket) -> None:
+        now = time.time()
+        try:
+            if packet.topic == TOPIC_ANOMALY:
+                event = AnomalyEvent.from_message(bytes(packet.data))
+                self.log.anomalies.append(ReceivedAnomaly(event, now))
+            elif packet.topic == TOPIC_STATUS:
+                self.log.heartbeats.append(StatusHeartbeat.from_message(bytes(packet.data)))
+            else:
+                self.log.other_topics.append(packet.topic or "")
+        except InvalidMessageError:
+            self.log.invalid += 1
+        self._changed.set()
+
+    def started(self, anomaly_type: str) -> list[ReceivedAnomaly]:
+        return [
+            r
+            for r in self.log.anomalies
+            if r.event.type.value == anomaly_type and r.event.state.value == "started"
+        ]
+
+    def ended(self, anomaly_type: str) -> list[ReceivedAnomaly]:
+        return [
+            r
+            for r in self.log.anomalies
+            if r.event.type.value == anomaly_type and r.event.state.value == "ended"
+        ]
+
+    async def wait_for(self, anomaly_type: str, state: str, timeout: float) -> ReceivedAnomaly:
+        """The first message of that type and state, waiting up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.started(anomaly_type) if state == "started" else self.ended(anomaly_type)
+            if found:
+                return found[0]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {anomaly_type} {state} within {timeout} s")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.5))
+
+    async def stop(self) -> None:
+        await self.room.disconnect()
