@@ -41,3 +41,26 @@ def on_webcam_canvas(frame: RGBImage, scale: float) -> RGBImage:
 def without_face() -> RGBImage:
     """A real photo's corner with no face in it (Obama's suit and the background)."""
     return photo("obama.jpg")[420:, :200]
+
+
+def webcam_frame(
+    picture: RGBImage, shift: tuple[int, int] = (0, 0), scale: float = 1.0
+) -> RGBImage:
+    """Put a photo in a grey 640x480 frame, centred and moved by ``shift`` (down, right):
+    a seated candidate as a webcam sees them, moving a little from frame to frame."""
+    small = picture if scale == 1.0 else resize(picture, scale)
+    canvas = np.full((480, 640, 3), 96, dtype=np.uint8)
+    height, width = min(small.shape[0], 480), min(small.shape[1], 640)
+    top = min(max(0, (480 - height) // 2 + shift[0]), 480 - height)
+    left = min(max(0, (640 - width) // 2 + shift[1]), 640 - width)
+    canvas[top : top + height, left : left + width] = small[:height, :width]
+    return canvas
+
+
+def pasted(frame: RGBImage, picture: RGBImage, top: int, left: int) -> RGBImage:
+    """``frame`` with ``picture`` pasted at (top, left): someone else in view."""
+    result = frame.copy()
+    height = min(picture.shape[0], frame.shape[0] - top)
+    width = min(picture.shape[1], frame.shape[1] - left)
+    result[top : top + height, left : left + width] = picture[:height, :width]
+    return result

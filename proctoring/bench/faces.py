@@ -81,7 +81,7 @@ def ours(cache: Timed) -> Judge:
         return enroll([frame], policy=enroll_policy).enrollment
 
     def inspected(frame: Any) -> FrameInspection:
-        return inspect_frame(frame, max_encoded=MAX_ENCODED_FACES)
+        return inspect_frame(frame, max_encoded=MAX_ENCODED_FACES, gate=verify_policy.gate)
 
     def judge(file_x: str, file_y: str) -> Verdict:
         enrollment = cache.get("x", file_x, enrolled)

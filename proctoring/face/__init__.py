@@ -10,7 +10,7 @@ Public API::
     stored = result.enrollment.to_json()                # kept by the control API
 
     verifier = FaceVerifier(FaceEnrollment.from_json(stored))   # one per interview
-    observation = verifier.analyze(frame)   # call from a worker thread, never the loop
+    observation = verifier.analyze(frame)   # frames in order; a worker, never the loop
     observation.face_count, observation.verdict, observation.distance, observation.reason
 """
 
@@ -19,6 +19,7 @@ from proctoring.face.enroll import EnrollmentResult, FaceEnrollment, FrameCheck,
 from proctoring.face.inspect import FrameInspection, inspect_frame
 from proctoring.face.policy import EnrollPolicy, QualityGate, VerifyPolicy
 from proctoring.face.quality import FaceQuality
+from proctoring.face.track import FaceTracker, TrackSettings
 from proctoring.face.verify import FaceObservation, FaceVerifier, Verdict, judge_inspection
 
 __all__ = [
@@ -29,10 +30,12 @@ __all__ = [
     "FaceEnrollment",
     "FaceObservation",
     "FaceQuality",
+    "FaceTracker",
     "FaceVerifier",
     "FrameCheck",
     "FrameInspection",
     "QualityGate",
+    "TrackSettings",
     "Verdict",
     "VerifyPolicy",
     "detect_faces",

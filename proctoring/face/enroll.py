@@ -99,14 +99,14 @@ class EnrollmentResult:
 def _check_frame(
     index: int, frame: RGBImage, policy: EnrollPolicy, detection: DetectionSettings | None
 ) -> tuple[FrameCheck, EncodedFace | None]:
-    inspection = inspect_frame(frame, max_encoded=1, detection=detection)
+    inspection = inspect_frame(frame, max_encoded=1, detection=detection, gate=policy.gate)
     if not inspection.boxes:
         return FrameCheck(index, False, NO_FACE), None
     if len(inspection.boxes) > 1:
         return FrameCheck(index, False, TWO_FACES), None
     encoded = inspection.encoded[0]
     problem = policy.gate.problem(encoded.face.quality)
-    if problem:
+    if problem or encoded.embedding is None:
         return FrameCheck(index, False, problem), None
     return FrameCheck(index, True), encoded
 
@@ -124,7 +124,7 @@ def enroll(
     for index, frame in enumerate(frames):
         check, encoded = _check_frame(index, frame, policy, detection)
         checks.append(check)
-        if encoded is not None:
+        if encoded is not None and encoded.embedding is not None:
             embeddings.append(encoded.embedding)
     if len(embeddings) < policy.min_frames:
         return EnrollmentResult(None, tuple(checks), (too_few(len(embeddings), policy.min_frames),))
@@ -135,10 +135,11 @@ def enroll(
     reference_distance = None
     if reference is not None:
         inspection = inspect_frame(reference, max_encoded=1, detection=detection)
-        if len(inspection.boxes) != 1:
+        reference_embedding = inspection.encoded[0].embedding if inspection.encoded else None
+        if len(inspection.boxes) != 1 or reference_embedding is None:
             return EnrollmentResult(None, tuple(checks), (NO_REFERENCE_FACE,))
         mean = stacked.mean(axis=0)
-        reference_distance = float(np.linalg.norm(inspection.encoded[0].embedding - mean))
+        reference_distance = float(np.linalg.norm(reference_embedding - mean))
         if reference_distance > policy.reference_distance:
             return EnrollmentResult(None, tuple(checks), (REFERENCE_MISMATCH,))
     enrollment = FaceEnrollment(tuple(embeddings), reference_distance)

@@ -4,6 +4,10 @@ Detection, alignment, quality and embeddings are computed here once; judging
 them against an enrollment (``verify``) or accepting them as a baseline
 (``enroll``) is a separate, cheap step. Benchmarks use the split to encode
 each image once and judge it against many enrollments.
+
+A face below a quality gate (too small, dark, washed out or blurred) is not
+encoded at all when a gate is given: its verdict is "uncertain" whatever its
+embedding would say, and the encoder is the costly step.
 """
 
 from __future__ import annotations
@@ -12,15 +16,20 @@ from dataclasses import dataclass
 
 from proctoring.face.detect import DetectionSettings, FaceBox, detect_faces
 from proctoring.face.encode import AlignedFace, Embedding, align, encode
+from proctoring.face.policy import QualityGate
 from proctoring.imaging import RGBImage, as_rgb
 
 
 @dataclass(frozen=True)
 class EncodedFace:
-    """An aligned face with its quality and its 128-d embedding."""
+    """An aligned face with its quality and its 128-d embedding.
+
+    ``embedding`` is None for a face that failed the quality gate it was checked
+    against: it was not worth encoding.
+    """
 
     face: AlignedFace
-    embedding: Embedding
+    embedding: Embedding | None
 
 
 @dataclass(frozen=True)
@@ -31,8 +40,19 @@ class FrameInspection:
     encoded: tuple[EncodedFace, ...]
 
 
-def encode_box(frame: RGBImage, box: FaceBox, num_jitters: int = 0) -> EncodedFace:
-    face = align(frame, box)
+def encode_box(
+    frame: RGBImage, box: FaceBox, num_jitters: int = 0, gate: QualityGate | None = None
+) -> EncodedFace:
+    """Align the face in ``box`` and encode it, unless it fails ``gate``."""
+    return encode_aligned(align(frame, box), num_jitters, gate)
+
+
+def encode_aligned(
+    face: AlignedFace, num_jitters: int = 0, gate: QualityGate | None = None
+) -> EncodedFace:
+    """Encode an aligned face, unless it fails ``gate``."""
+    if gate is not None and gate.problem(face.quality) is not None:
+        return EncodedFace(face=face, embedding=None)
     return EncodedFace(face=face, embedding=encode(face, num_jitters))
 
 
@@ -41,9 +61,11 @@ def inspect_frame(
     max_encoded: int = 1,
     detection: DetectionSettings | None = None,
     num_jitters: int = 0,
+    gate: QualityGate | None = None,
 ) -> FrameInspection:
-    """Detect every face and encode the ``max_encoded`` largest ones."""
+    """Detect every face and encode the ``max_encoded`` largest ones (those passing
+    ``gate``, when given)."""
     frame = as_rgb(frame)
     boxes = tuple(detect_faces(frame, detection))
-    encoded = tuple(encode_box(frame, box, num_jitters) for box in boxes[:max_encoded])
+    encoded = tuple(encode_box(frame, box, num_jitters, gate) for box in boxes[:max_encoded])
     return FrameInspection(boxes=boxes, encoded=encoded)
