@@ -117,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"method            {result['method']}")
         print(f"segments          {result['segments']}")
-        print(f"trials            {result['trials']} "
-              f"({result['genuine']} genuine, {result['impostor']} impostor)")
+        print(
+            f"trials            {result['trials']} "
+            f"({result['genuine']} genuine, {result['impostor']} impostor)"
+        )
         print(f"EER               {100 * float(result['eer']):.2f}%")
         print(f"threshold at EER  {result['threshold_at_eer']}")
         print(f"speed             {result['x_realtime']}x real time")
@@ -133,9 +135,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "voices", help="speaker-verification EER and speed on a manifest of audio files"
     )
     parser.add_argument("--manifest", required=True, help="CSV with header path,speaker")
-    parser.add_argument("--segment-seconds", type=float, default=3.0,
-                        help="length of the non-overlapping segments compared (default 3)")
-    parser.add_argument("--method", choices=METHODS, default="ge2e",
-                        help="ge2e: numpy GE2E encoder; seed: MFCC mean+std baseline")
+    parser.add_argument(
+        "--segment-seconds",
+        type=float,
+        default=3.0,
+        help="length of the non-overlapping segments compared (default 3)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default="ge2e",
+        help="ge2e: numpy GE2E encoder; seed: MFCC mean+std baseline",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON line of figures")
     parser.set_defaults(run=run)
