@@ -135,6 +135,10 @@ def get_link(
     """The link a token stands for, checked: signature, expiry, revocation, interview.
 
     Unusable links get 401 (bad, expired or replaced), 404 (the interview is gone).
+    A link is not single-use: the candidate may reopen theirs to reconnect while the
+    interview is open (each opening is counted on the link; the LiveKit identity is
+    the same, so a second device replaces the first); the routes refuse it once the
+    interview has ended (409) or was cancelled (410). Re-issuing revokes old links.
     """
     try:
         claims = decode_link(token, settings.secret("link_secret"))

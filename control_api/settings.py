@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     # Lifetime of signed media URLs, in seconds.
     media_url_ttl: Annotated[int, Field(ge=60)] = 3600
 
+    # Rate limits, per minute (0 turns one off): requests to the public link endpoints
+    # (/links/...) from one client IP, uses of one link, and answers of 401 to one IP
+    # before it is refused on every credentialed endpoint for the rest of the minute.
+    rate_limit_links_per_minute: Annotated[int, Field(ge=0)] = 60
+    rate_limit_link_uses_per_minute: Annotated[int, Field(ge=0)] = 30
+    rate_limit_failed_auth_per_minute: Annotated[int, Field(ge=0)] = 20
+
     # Seconds between report catch-up and media retention rounds (0 turns them off).
     maintenance_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
 

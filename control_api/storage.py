@@ -102,7 +102,8 @@ class MediaUrlSigner:
     def verify(self, key: str, expires: int, signature: str, now: float | None = None) -> bool:
         if expires < (now if now is not None else time.time()):
             return False
-        return hmac.compare_digest(self.signature(key, expires), signature)
+        # Bytes: compare_digest refuses non-ASCII str, and the signature is user input.
+        return hmac.compare_digest(self.signature(key, expires).encode(), signature.encode())
 
 
 class LocalStorage:

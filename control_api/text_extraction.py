@@ -3,13 +3,21 @@
 The type is decided by the file's content (magic bytes and structure), never by its
 name alone: a renamed executable is refused, a PDF called ``cv.txt`` is read as a
 PDF. Every refusal says what the uploader should do instead.
+
+Both formats are compressed containers, so a small upload can inflate into gigabytes
+(a "bomb"). The limits below bound what is actually inflated and parsed, never what
+the file declares: a PDF's content streams are capped per stream, in total, in
+parsing work and in time; a DOCX's parts are inflated in chunks and counted.
+A real resume is far below every limit (a text page is a few kilobytes of content).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,8 +27,27 @@ from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
 
 logger = logging.getLogger(__name__)
 
-# A DOCX is a zip; refuse archives that would inflate beyond this (zip bombs).
-MAX_DOCX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+# A DOCX is a zip: refuse archives that inflate beyond these (zip bombs). Images
+# inside a DOCX barely compress; its XML parts are what an attacker pads.
+MAX_DOCX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_DOCX_XML_PART_BYTES = 10 * 1024 * 1024
+_ZIP_CHUNK = 1024 * 1024
+# PDF bombs: one page's content stream, all pages together, parsing work per stream
+# (operands and operators, pypdf's own budget) and wall time for the whole document.
+MAX_PDF_STREAM_BYTES = 512 * 1024
+MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_PDF_PARSING_WORK = 100_000
+PDF_TIME_BUDGET_SECONDS = 5.0
+_PDF_LIMITS = pypdf.Configuration().with_overwrites(
+    zlib_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    lzw_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    run_length_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    brotli_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    array_based_stream_maximum_output_length=MAX_PDF_STREAM_BYTES,
+    stream_parsing_work_maximum_count=MAX_PDF_PARSING_WORK,
+    stream_decoding_work_maximum_length=4 * MAX_PDF_STREAM_BYTES,
+)
+_PDF_TOO_BIG = "the PDF expands to more data than allowed: upload a simpler PDF or a .docx"
 _TEXT_ENCODINGS = ("utf-8-sig", "utf-16")
 
 
@@ -124,20 +151,8 @@ def _is_docx(data: bytes) -> bool:
 
 def _pdf_text(data: bytes, max_pages: int) -> str:
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")  # many "protected" PDFs have an empty user password
-            except Exception as exc:
-                raise UnreadableDocument(
-                    "the PDF is password-protected: upload a copy without a password"
-                ) from exc
-        if len(reader.pages) > max_pages:
-            raise UnreadableDocument(
-                f"the PDF has {len(reader.pages)} pages (at most {max_pages}): "
-                "upload a shorter document"
-            )
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
+        with pypdf.apply_configuration(_PDF_LIMITS):
+            return _read_pdf(data, max_pages)
     except UnreadableDocument:
         raise
     except FileNotDecryptedError as exc:
@@ -145,9 +160,7 @@ def _pdf_text(data: bytes, max_pages: int) -> str:
             "the PDF is password-protected: upload a copy without a password"
         ) from exc
     except LimitReachedError as exc:
-        raise UnreadableDocument(
-            "the PDF expands to more data than allowed: upload a simpler PDF or a .docx"
-        ) from exc
+        raise UnreadableDocument(_PDF_TOO_BIG) from exc
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         logger.info("PDF could not be parsed: %s", type(exc).__name__)
         raise UnreadableDocument(
@@ -156,13 +169,74 @@ def _pdf_text(data: bytes, max_pages: int) -> str:
         ) from exc
 
 
+def _read_pdf(data: bytes, max_pages: int) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        try:
+            reader.decrypt("")  # many "protected" PDFs have an empty user password
+        except Exception as exc:
+            raise UnreadableDocument(
+                "the PDF is password-protected: upload a copy without a password"
+            ) from exc
+    if len(reader.pages) > max_pages:
+        raise UnreadableDocument(
+            f"the PDF has {len(reader.pages)} pages (at most {max_pages}): "
+            "upload a shorter document"
+        )
+    deadline = time.monotonic() + PDF_TIME_BUDGET_SECONDS
+    content_bytes = 0
+    parts: list[str] = []
+    for page in reader.pages:
+        contents = page.get_contents()
+        content_bytes += len(contents.get_data()) if contents is not None else 0
+        if content_bytes > MAX_PDF_CONTENT_BYTES:
+            raise UnreadableDocument(_PDF_TOO_BIG)
+        parts.append(page.extract_text() or "")
+        if time.monotonic() > deadline:
+            raise UnreadableDocument(
+                "the PDF takes too long to read (very complex pages): "
+                "upload a simpler PDF or a .docx"
+            )
+    return "\n".join(parts)
+
+
+_DOCX_TOO_BIG = "the Word document expands to more data than allowed: upload a smaller file"
+
+
+def _check_docx_size(data: bytes) -> None:
+    """Refuse a zip bomb before python-docx inflates it whole.
+
+    The sizes a zip declares are checked first (cheap), then every part is inflated
+    in chunks and counted, because the declared sizes can lie.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if sum(info.file_size for info in members) > MAX_DOCX_UNCOMPRESSED_BYTES:
+            raise UnreadableDocument(_DOCX_TOO_BIG)
+        total = 0
+        for info in members:
+            part_limit = (
+                MAX_DOCX_XML_PART_BYTES
+                if info.filename.endswith((".xml", ".rels"))
+                else MAX_DOCX_UNCOMPRESSED_BYTES
+            )
+            part = 0
+            for size in _inflated_chunk_sizes(archive, info):
+                part += size
+                total += size
+                if part > part_limit or total > MAX_DOCX_UNCOMPRESSED_BYTES:
+                    raise UnreadableDocument(_DOCX_TOO_BIG)
+
+
+def _inflated_chunk_sizes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[int]:
+    with archive.open(info) as member:
+        while chunk := member.read(_ZIP_CHUNK):
+            yield len(chunk)
+
+
 def _docx_text(data: bytes) -> str:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED_BYTES:
-                raise UnreadableDocument(
-                    "the Word document expands to more data than allowed: upload a smaller file"
-                )
+        _check_docx_size(data)
         document = docx.Document(io.BytesIO(data))
     except UnreadableDocument:
         raise

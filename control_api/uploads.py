@@ -94,18 +94,18 @@ def check_image(data: bytes, field: str) -> CheckedImage:
                 image.load()
     except HTTPException:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow refuses these at open, before the size check above can name them.
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"{field}: the image has far too many pixels: upload a photo of at most 40 megapixels",
+        ) from exc
     except UnidentifiedImageError as exc:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"{field}: this is not an image: upload a JPEG or PNG photo",
         ) from exc
-    except (
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (OSError, SyntaxError, ValueError) as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"{field}: the image could not be decoded (damaged or truncated): "
