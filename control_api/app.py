@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from control_api.db import create_db_engine, run_migrations
 from control_api.errors import install_error_handlers
 from control_api.livekit_rooms import RoomManager
+from control_api.ratelimit import install_rate_limits
 from control_api.reports.maintenance import maintenance_loop
 from control_api.routes import (
     agent,
@@ -28,6 +29,7 @@ from control_api.routes import (
     interviews,
     links,
     media,
+    pages,
     reports,
     webhooks,
 )
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = build_storage(settings)
     app.state.rooms = rooms
     install_error_handlers(app)
-    for module in (health, interviews, links, baseline, agent, webhooks, media, reports):
+    install_rate_limits(app, settings)
+    for module in (health, interviews, links, baseline, agent, webhooks, media, reports, pages):
         app.include_router(module.router)
     return app

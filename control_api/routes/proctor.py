@@ -1,0 +1,142 @@
+"""The proctor's sidebar history: the anomalies stored so far, behind the proctor link.
+
+LiveKit keeps nothing: a proctor who opens the page late (or reloads it) missed every
+message sent before. The page loads this list first, then merges the live messages in
+by anomaly id. Times are epoch seconds, as on the data channel
+(:class:`proctoring.events.AnomalyEvent`), so both sources share one shape; snapshot
+URLs are signed afresh, since the ones in stored evidence may have expired.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from control_api.deps import LinkDep, SessionDep, SettingsDep, StorageDep
+from control_api.models import FileKind, Interview, LinkRole, ProctoringEvent, StoredFile
+from control_api.reports.models import AnomalyDecision
+from control_api.schemas import ErrorResponse
+from control_api.settings import Settings
+from control_api.storage import InvalidKey, Storage, StorageError
+
+router = APIRouter(prefix="/links", tags=["links (candidate and proctor pages)"])
+
+MAX_EVENTS = 500
+
+
+class DecisionView(BaseModel):
+    decision: str
+    note: str | None
+    decided_at: float
+
+
+class AnomalyView(BaseModel):
+    """One stored anomaly, shaped like a ``proctoring.anomaly`` message."""
+
+    id: str
+    type: str
+    state: str
+    severity: str
+    confidence: float
+    started_at: float
+    ended_at: float | None
+    evidence: dict[str, Any]
+    decision: DecisionView | None = None
+
+
+class AnomalyHistory(BaseModel):
+    interview_id: str
+    anomalies: list[AnomalyView]
+
+
+def _proctor_interview(found: LinkDep) -> Interview:
+    link, interview = found
+    if LinkRole(link.role) is not LinkRole.PROCTOR:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only a proctor link can read the anomalies")
+    return interview
+
+
+ProctorInterview = Annotated[Interview, Depends(_proctor_interview)]
+
+
+def _snapshot_urls(
+    session: Session, interview_id: str, storage: Storage, settings: Settings
+) -> dict[str, str]:
+    rows = session.exec(
+        select(StoredFile).where(
+            StoredFile.interview_id == interview_id,
+            StoredFile.kind == FileKind.SNAPSHOT.value,
+            col(StoredFile.event_id).is_not(None),
+        )
+    ).all()
+    urls: dict[str, str] = {}
+    for row in rows:
+        try:
+            urls[str(row.event_id)] = storage.url(row.storage_key, settings.media_url_ttl)
+        except (StorageError, InvalidKey):
+            continue  # a file removed by retention: the anomaly is still listed
+    return urls
+
+
+def _latest_decisions(session: Session, interview_id: str) -> dict[str, DecisionView]:
+    rows = session.exec(
+        select(AnomalyDecision)
+        .where(AnomalyDecision.interview_id == interview_id)
+        .order_by(col(AnomalyDecision.decided_at), col(AnomalyDecision.id))
+    ).all()
+    return {
+        row.anomaly_id: DecisionView(
+            decision=row.decision, note=row.note, decided_at=row.decided_at.timestamp()
+        )
+        for row in rows  # the newest one per anomaly wins
+    }
+
+
+def _view(
+    event: ProctoringEvent, snapshot: str | None, decision: DecisionView | None
+) -> AnomalyView:
+    evidence = dict(event.evidence or {})
+    evidence.pop("snapshot_url", None)
+    if snapshot is not None:
+        evidence["snapshot_url"] = snapshot
+    return AnomalyView(
+        id=event.id,
+        type=event.type,
+        state="ended" if event.ended_at is not None else "started",
+        severity=event.severity,
+        confidence=event.confidence,
+        started_at=event.started_at.timestamp(),
+        ended_at=event.ended_at.timestamp() if event.ended_at else None,
+        evidence=evidence,
+        decision=decision,
+    )
+
+
+@router.get(
+    "/{token}/events",
+    response_model=AnomalyHistory,
+    summary="The anomalies stored so far (proctor link only), oldest first",
+    responses={
+        401: {"model": ErrorResponse, "description": "Invalid, expired or replaced link"},
+        403: {"model": ErrorResponse, "description": "Not a proctor link"},
+        404: {"model": ErrorResponse, "description": "The interview no longer exists"},
+    },
+)
+def proctor_history(
+    interview: ProctorInterview, session: SessionDep, settings: SettingsDep, storage: StorageDep
+) -> AnomalyHistory:
+    events = session.exec(
+        select(ProctoringEvent)
+        .where(ProctoringEvent.interview_id == interview.id)
+        .order_by(col(ProctoringEvent.started_at))
+        .limit(MAX_EVENTS)
+    ).all()
+    snapshots = _snapshot_urls(session, interview.id, storage, settings)
+    decisions = _latest_decisions(session, interview.id)
+    return AnomalyHistory(
+        interview_id=interview.id,
+        anomalies=[_view(e, snapshots.get(e.id), decisions.get(e.id)) for e in events],
+    )

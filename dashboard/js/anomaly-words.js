@@ -1,0 +1,38 @@
+// Plain words for what the proctoring agent reports.
+
+export const ANOMALY_WORDS = {
+  face_mismatch: "Different person on camera",
+  multiple_faces: "More than one face in view",
+  no_face: "No face in view",
+  voice_mismatch: "Voice does not match",
+  second_speaker: "Another voice heard",
+  camera_off: "Camera turned off",
+  mic_off: "Microphone turned off",
+  candidate_left: "Candidate left the room",
+  connection_lost: "Candidate's connection lost",
+};
+
+export const SIGNAL_WORDS = {
+  face_mismatch: "Same person",
+  multiple_faces: "Alone in view",
+  no_face: "Face in view",
+  voice_mismatch: "Same voice",
+  second_speaker: "Single speaker",
+  camera_off: "Camera on",
+  mic_off: "Microphone on",
+  candidate_left: "Candidate present",
+  connection_lost: "Connection",
+};
+
+export const STATE_WORDS = {
+  clean: "OK",
+  anomalous: "Problem",
+  uncertain: "Unclear",
+  unknown: "No data",
+};
+
+export const SEVERITY_WORDS = { low: "Low", medium: "Medium", high: "High" };
+
+export function anomalyTitle(type) {
+  return ANOMALY_WORDS[type] || String(type).replaceAll("_", " ");
+}

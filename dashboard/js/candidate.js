@@ -1,0 +1,304 @@
+// The candidate's page: consent, device check, baseline (photos, voice), then the room.
+// It never handles proctoring data: it registers no data-channel handler at all.
+
+import { api, ApiError, describeError, linkTokenFromPath } from "./api.js";
+import { $, $$, el, showMessage, clearMessage, announce } from "./ui.js";
+import { explainMediaError, openCameraAndMicrophone, stopStream } from "./devices.js";
+import { AudioLevel } from "./level-meter.js";
+import { FrameInspector, feedbackFor, capturePhotos } from "./face-capture.js";
+import { recordVoice, fileNameFor } from "./voice-capture.js";
+import { joinInterviewRoom } from "./candidate-room.js";
+
+const token = linkTokenFromPath();
+const PHOTO_COUNT = 4;
+const PHOTO_GAP_MS = 900;
+const READING_SECONDS = 15;
+const MIN_READING_SECONDS = 10;
+
+const state = { stream: null, level: null, levelTimer: null, inspectTimer: null, faceDone: false, voiceDone: false };
+const STEP_OF = { consent: "consent", devices: "devices", photos: "photos", voice: "voice", ready: "room", room: "room", end: "room" };
+
+function goTo(step) {
+  for (const section of $$("main > section")) section.hidden = section.id !== `step-${step}`;
+  const current = STEP_OF[step];
+  let passed = true;
+  for (const item of $$("ol.steps li")) {
+    if (item.dataset.step === current) {
+      item.setAttribute("aria-current", "step");
+      passed = step === "end";
+      item.classList.toggle("done", passed);
+    } else {
+      item.removeAttribute("aria-current");
+      item.classList.toggle("done", passed);
+    }
+  }
+  const heading = $(`#step-${step} h2`);
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+}
+
+function fatal(text) {
+  showMessage($("#fatal"), "error", text);
+  for (const section of $$("main > section")) section.hidden = true;
+}
+
+// --- 1. consent -------------------------------------------------------------------
+
+$("#consent").addEventListener("change", (event) => {
+  $("#consent-continue").disabled = !event.target.checked;
+});
+$("#consent-continue").addEventListener("click", () => goTo("devices"));
+
+// --- 2. camera and microphone ------------------------------------------------------
+
+function startLevelMeter(meter, hint) {
+  stopLevelMeter();
+  const track = state.stream.getAudioTracks()[0];
+  state.level = new AudioLevel(track);
+  state.level.resume();
+  let heard = false;
+  state.levelTimer = window.setInterval(() => {
+    const value = state.level.level();
+    meter.value = value;
+    meter.textContent = value.toFixed(2);
+    if (hint && value > 0.3 && !heard) {
+      heard = true;
+      hint.textContent = "We can hear you.";
+    }
+  }, 100);
+}
+
+function stopLevelMeter() {
+  window.clearInterval(state.levelTimer);
+  if (state.level) state.level.close();
+  state.level = null;
+}
+
+async function startDevices() {
+  const box = $("#devices-message");
+  clearMessage(box);
+  $("#devices-start").disabled = true;
+  try {
+    state.stream = await openCameraAndMicrophone();
+  } catch (error) {
+    const { title, help } = explainMediaError(error);
+    showMessage(box, "error", title, help);
+    $("#devices-start").textContent = "Try again";
+    $("#devices-start").disabled = false;
+    return;
+  }
+  const hasVideo = state.stream.getVideoTracks().length > 0;
+  const hasAudio = state.stream.getAudioTracks().length > 0;
+  if (!hasVideo || !hasAudio) {
+    showMessage(box, "error", hasVideo ? "No microphone was found." : "No camera was found.", [
+      "Plug one in, or use a device that has both, then press “Try again”.",
+    ]);
+    stopStream(state.stream);
+    $("#devices-start").textContent = "Try again";
+    $("#devices-start").disabled = false;
+    return;
+  }
+  $("#check-video").srcObject = state.stream;
+  startLevelMeter($("#check-level"), $("#check-level-hint"));
+  $("#check-level-hint").textContent = "Say a few words: the bar should move.";
+  showMessage(box, "ok", "Your camera and microphone are on.");
+  $("#devices-start").hidden = true;
+  $("#devices-continue").disabled = false;
+  $("#devices-continue").focus();
+}
+
+$("#devices-start").addEventListener("click", startDevices);
+$("#devices-continue").addEventListener("click", () => {
+  stopLevelMeter();
+  goTo("photos");
+  startPhotoStep();
+});
+
+// --- 3. photos ---------------------------------------------------------------------
+
+function startPhotoStep() {
+  const video = $("#photo-video");
+  video.srcObject = state.stream;
+  const inspector = new FrameInspector(video);
+  const list = $("#photo-feedback");
+  let busy = false;
+  state.inspectTimer = window.setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const measured = await inspector.inspect();
+      if (!measured) return;
+      const { items, good } = feedbackFor(measured);
+      list.replaceChildren(...items.map((item) => el("li", { class: item.ok ? "ok" : "bad", text: item.text })));
+      $("#photo-oval").classList.toggle("good", good);
+    } finally {
+      busy = false;
+    }
+  }, 400);
+}
+
+async function takePhotos() {
+  const box = $("#photos-message");
+  const thumbs = $("#photo-thumbs");
+  clearMessage(box);
+  thumbs.replaceChildren();
+  $("#photos-take").disabled = true;
+  announce("Taking photos: hold still.");
+  const video = $("#photo-video");
+  const photos = await capturePhotos(video, PHOTO_COUNT, PHOTO_GAP_MS, (i, blob) => {
+    thumbs.append(el("figure", { "data-index": i }, [
+      el("img", { src: URL.createObjectURL(blob), alt: `Photo ${i + 1}` }),
+      el("figcaption", { text: `Photo ${i + 1}` }),
+    ]));
+  });
+  showMessage(box, "info", "Checking your photos…");
+  const form = new FormData();
+  photos.forEach((blob, i) => form.append("photos", blob, `photo-${i + 1}.jpg`));
+  try {
+    const result = await api(`/links/${encodeURIComponent(token)}/baseline/face`, { method: "POST", body: form });
+    markFrames(thumbs, result.frames);
+    state.faceDone = true;
+    window.clearInterval(state.inspectTimer);
+    showMessage(box, "ok", "Your photos are recorded.");
+    announce("Your photos are recorded.");
+    window.setTimeout(() => { goTo("voice"); }, 600);
+  } catch (error) {
+    if (await handleStartedInterview(error)) return;
+    const reasons = error instanceof ApiError && error.body && Array.isArray(error.body.reasons) ? error.body.reasons : [];
+    if (error instanceof ApiError && error.body) markFrames(thumbs, error.body.frames || []);
+    showMessage(box, "error", reasons.length ? "These photos cannot be used:" : describeError(error), reasons);
+    $("#photos-take").textContent = "Take the photos again";
+    $("#photos-take").disabled = false;
+  }
+}
+
+function markFrames(thumbs, frames) {
+  for (const frame of frames || []) {
+    const figure = thumbs.querySelector(`figure[data-index="${frame.index}"]`);
+    if (!figure) continue;
+    figure.classList.add(frame.accepted ? "accepted" : "rejected");
+    if (!frame.accepted && frame.reason) figure.querySelector("figcaption").textContent = `Photo ${frame.index + 1}: ${frame.reason}`;
+  }
+}
+
+$("#photos-take").addEventListener("click", takePhotos);
+
+// --- 4. voice ----------------------------------------------------------------------
+
+async function readAloud() {
+  const box = $("#voice-message");
+  clearMessage(box);
+  const start = $("#voice-start");
+  const stop = $("#voice-stop");
+  start.disabled = true;
+  const track = state.stream.getAudioTracks()[0];
+  startLevelMeter($("#voice-level"));
+  const progress = $("#voice-progress");
+  const status = $("#voice-status");
+  status.textContent = "Recording: read the passage aloud.";
+  const recording = recordVoice(track, READING_SECONDS, (elapsed) => {
+    progress.value = Math.min(READING_SECONDS, elapsed);
+    progress.textContent = `${Math.floor(elapsed)} s`;
+    stop.disabled = elapsed < MIN_READING_SECONDS;
+  });
+  stop.onclick = () => recording.stop();
+  const audio = await recording.done;
+  stop.disabled = true;
+  stopLevelMeter();
+  status.textContent = "Checking your recording…";
+  const form = new FormData();
+  form.append("audio", audio, fileNameFor(recording.mimeType));
+  try {
+    const result = await api(`/links/${encodeURIComponent(token)}/baseline/voice`, { method: "POST", body: form });
+    state.voiceDone = true;
+    status.textContent = "Your voice is recorded.";
+    showMessage(box, "ok", "Your voice is recorded.");
+    if (result.ready || state.faceDone) finishBaseline();
+  } catch (error) {
+    if (await handleStartedInterview(error)) return;
+    const reasons = error instanceof ApiError && error.body && Array.isArray(error.body.reasons) ? error.body.reasons : [];
+    status.textContent = "Not recorded.";
+    showMessage(box, "error", reasons.length ? "This recording cannot be used:" : describeError(error), reasons);
+    start.textContent = "Read again";
+    start.disabled = false;
+  }
+}
+
+$("#voice-start").addEventListener("click", readAloud);
+
+function finishBaseline() {
+  // The room publishes fresh tracks: release the check stream (and the camera light).
+  stopStream(state.stream);
+  state.stream = null;
+  goTo("ready");
+}
+
+/**
+ * A 409 while recording the baseline means the interview has started (a reload, or a
+ * second tab) or is over: the session endpoint says which, and the page moves on.
+ */
+async function handleStartedInterview(error) {
+  if (!(error instanceof ApiError) || error.status !== 409) return false;
+  try {
+    await api(`/links/${encodeURIComponent(token)}/session`, { method: "POST", body: { role: "candidate" } });
+  } catch (sessionError) {
+    fatal(describeError(sessionError));
+    return true;
+  }
+  stopStream(state.stream);
+  state.stream = null;
+  goTo("ready");
+  showMessage($("#ready-message"), "info", "Your interview has already started: join it again.");
+  return true;
+}
+
+// --- 5. the room -------------------------------------------------------------------
+
+async function join() {
+  const box = $("#ready-message");
+  clearMessage(box);
+  $("#join").disabled = true;
+  let session;
+  try {
+    session = await api(`/links/${encodeURIComponent(token)}/session`, { method: "POST", body: { role: "candidate" } });
+  } catch (error) {
+    showMessage(box, "error", describeError(error));
+    $("#join").disabled = false;
+    return;
+  }
+  $("#header-meta").textContent = session.interview.title;
+  goTo("room");
+  try {
+    await joinInterviewRoom(session, {
+      hasEnded,
+      onEnd: (text) => {
+        if (text) $("#end-text").textContent = text;
+        goTo("end");
+      },
+    });
+  } catch (error) {
+    goTo("ready");
+    const { title, help } = error instanceof DOMException
+      ? explainMediaError(error)
+      : { title: `Could not join the interview: ${describeError(error)}`, help: [] };
+    showMessage(box, "error", title, help);
+    $("#join").disabled = false;
+  }
+}
+
+$("#join").addEventListener("click", join);
+
+/** True once the API says the interview is over (its session answer is then 409 or 410). */
+async function hasEnded() {
+  try {
+    await api(`/links/${encodeURIComponent(token)}/session`, { method: "POST", body: { role: "candidate" } });
+    return false;
+  } catch (error) {
+    return error instanceof ApiError && (error.status === 409 || error.status === 410);
+  }
+}
+
+if (!token) fatal("This link is incomplete: open the full link you received by email.");
+else goTo("consent");

@@ -1,0 +1,183 @@
+// The proctor's page: hidden in the room, the candidate's video and sound, the live
+// anomaly sidebar (history from the API first, then the data channel), the heartbeat,
+// and confirm/dismiss decisions stored through the API.
+
+import { api, ApiError, describeError, linkTokenFromPath } from "./api.js";
+import { $, el, showMessage, clearMessage, duration } from "./ui.js";
+import { AnomalyList, isAnomalyMessage } from "./anomaly-list.js";
+import { SIGNAL_WORDS, STATE_WORDS } from "./anomaly-words.js";
+
+const TOPIC_ANOMALY = "proctoring.anomaly";
+const TOPIC_STATUS = "proctoring.status";
+const STALE_HEARTBEAT_SECONDS = 15;
+const token = linkTokenFromPath();
+const path = (suffix) => `/links/${encodeURIComponent(token)}${suffix}`;
+const decoder = new TextDecoder();
+
+let lastHeartbeat = null;
+let refreshTimer = null;
+
+const anomalies = new AnomalyList($("#anomalies"), {
+  onDecide: async (anomalyId, decision, note) => {
+    try {
+      return await api(path(`/anomalies/${encodeURIComponent(anomalyId)}/decision`), {
+        method: "POST",
+        body: { decision, note },
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        throw new Error("This flag is not stored yet: try again in a few seconds.");
+      }
+      throw new Error(describeError(error));
+    }
+  },
+});
+
+function fatal(text) {
+  showMessage($("#fatal"), "error", text);
+  $("#layout").hidden = true;
+  $("#header-meta").textContent = "";
+}
+
+async function loadHistory() {
+  const history = await api(path("/events"));
+  for (const anomaly of history.anomalies) anomalies.upsert(anomaly);
+}
+
+/** Snapshots are uploaded while the anomaly is being announced: fetch their URLs soon after. */
+function refreshHistorySoon() {
+  window.clearTimeout(refreshTimer);
+  refreshTimer = window.setTimeout(() => {
+    loadHistory().catch(() => {});
+  }, 3000);
+}
+
+function renderSignals(heartbeat) {
+  const rows = [];
+  for (const [type, signal] of Object.entries(heartbeat.signals || {})) {
+    rows.push(el("dt", { text: SIGNAL_WORDS[type] || type }));
+    rows.push(el("dd", {}, [el("span", { class: `badge ${signal}`, "data-signal": type, text: STATE_WORDS[signal] || signal })]));
+  }
+  $("#signals").replaceChildren(...rows);
+}
+
+function tickHeartbeatAge() {
+  const label = $("#heartbeat-age");
+  if (lastHeartbeat === null) return;
+  const age = (Date.now() - lastHeartbeat) / 1000;
+  if (age > STALE_HEARTBEAT_SECONDS) {
+    label.textContent = `No status from the proctoring agent for ${duration(age)}: the signals below may be out of date.`;
+    label.className = "small alert warn";
+  } else {
+    label.textContent = `Updated ${Math.round(age)} s ago.`;
+    label.className = "muted small";
+  }
+}
+
+function onData(payload, participant, kind, topic) {
+  if (topic !== TOPIC_ANOMALY && topic !== TOPIC_STATUS) return;
+  let data;
+  try {
+    data = JSON.parse(decoder.decode(payload));
+  } catch {
+    return; // not JSON: ignored
+  }
+  if (topic === TOPIC_ANOMALY) {
+    if (!isAnomalyMessage(data)) return;
+    anomalies.upsert(data, { live: true });
+    if (!(data.evidence || {}).snapshot_url) refreshHistorySoon();
+  } else if (data && typeof data.signals === "object") {
+    lastHeartbeat = Date.now();
+    renderSignals(data);
+    tickHeartbeatAge();
+  }
+}
+
+function isCandidate(participant) {
+  return String(participant.identity).startsWith("candidate-");
+}
+
+async function connect(session) {
+  const { Room, RoomEvent, Track } = window.LivekitClient;
+  const room = new Room({ adaptiveStream: true });
+  const audio = $("#room-audio");
+  const sound = $("#sound");
+  let muted = false;
+  const applyMute = () => {
+    for (const element of audio.querySelectorAll("audio")) element.muted = muted;
+    sound.textContent = muted || !room.canPlaybackAudio ? "Turn sound on" : "Turn sound off";
+    sound.setAttribute("aria-pressed", String(!muted && room.canPlaybackAudio));
+  };
+  room
+    .on(RoomEvent.DataReceived, onData)
+    .on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
+      if (track.kind === Track.Kind.Video && isCandidate(participant)) {
+        track.attach($("#candidate-video"));
+        $("#video-label").textContent = session.interview.candidate_name;
+      } else if (track.kind === Track.Kind.Audio) {
+        const element = track.attach();
+        element.muted = muted;
+        audio.append(element);
+      }
+    })
+    .on(RoomEvent.TrackUnsubscribed, (track, publication, participant) => {
+      track.detach().forEach((element) => { if (element.tagName === "AUDIO") element.remove(); });
+      if (track.kind === Track.Kind.Video && isCandidate(participant)) $("#video-label").textContent = "The candidate's camera is off.";
+    })
+    .on(RoomEvent.ParticipantDisconnected, (participant) => {
+      if (isCandidate(participant)) $("#video-label").textContent = "The candidate has left the room.";
+    })
+    .on(RoomEvent.AudioPlaybackStatusChanged, applyMute)
+    .on(RoomEvent.ConnectionStateChanged, (state) => {
+      $("#room-state").textContent = `Room: ${state}`;
+      $("#layout").dataset.connection = state;
+    })
+    .on(RoomEvent.Reconnecting, () => showMessage($("#banner"), "warn", "Connection lost: reconnecting…"))
+    .on(RoomEvent.Reconnected, () => clearMessage($("#banner")))
+    .on(RoomEvent.Disconnected, () => {
+      showMessage($("#banner"), "info", "You have left the room (the interview may be over). Reload the page to join again.");
+    });
+  sound.addEventListener("click", async () => {
+    if (!room.canPlaybackAudio) {
+      await room.startAudio();
+      muted = false;
+    } else {
+      muted = !muted;
+    }
+    applyMute();
+  });
+  await room.connect(session.livekit_url, session.livekit_token, { autoSubscribe: true });
+  $("#room-state").textContent = `Room: ${room.state}`;
+  $("#layout").dataset.connection = room.state;
+  applyMute();
+  window.addEventListener("beforeunload", () => { room.disconnect(); });
+}
+
+async function main() {
+  if (!token) {
+    fatal("This link is incomplete: open the full proctor link.");
+    return;
+  }
+  let session;
+  try {
+    session = await api(path("/session"), { method: "POST", body: { role: "proctor" } });
+  } catch (error) {
+    fatal(describeError(error));
+    return;
+  }
+  $("#header-meta").textContent = `${session.interview.title} · ${session.interview.candidate_name}`;
+  document.title = `Proctor: ${session.interview.title} · ProctorAI`;
+  try {
+    await loadHistory(); // late joiners: what happened before, first
+  } catch (error) {
+    showMessage($("#banner"), "warn", `Earlier anomalies could not be loaded: ${describeError(error)}`);
+  }
+  window.setInterval(tickHeartbeatAge, 1000);
+  try {
+    await connect(session);
+  } catch (error) {
+    showMessage($("#banner"), "error", `Could not join the room: ${describeError(error)}. Reload the page to try again.`);
+  }
+}
+
+main();
