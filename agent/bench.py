@@ -1,37 +1,50 @@
 """Benchmarks of the live agent through the real livekit-server and the real control API.
 
-``python -m agent.bench latency [--cycles 4] [--sensitivity standard]``
-    One simulated candidate; its face switches to an impostor ``cycles`` times. For each
-    switch: seconds from the impostor's first frame to the hidden proctor receiving the
-    ``face_mismatch`` start, split into confirmation (smoothing) and delivery.
+``python -m agent.bench latency [--cycles 6] [--sensitivity standard]``
+    One simulated candidate; once the agent has enrolled its face, the face switches to
+    an impostor ``cycles`` times. For each switch: seconds from the impostor's first
+    frame to the hidden proctor receiving the ``face_mismatch`` start, split into
+    confirmation (smoothing) and delivery (the engine's time on the confirming frame,
+    publishing, the server).
 
-``python -m agent.bench capacity [--counts 1,2,4] [--seconds 40]``
-    N candidates at once on one worker process (2 frames per second each, voice checks
-    when the engine provides them); at the end of each run one impostor switch per
-    candidate. Per N: anomalies detected, latency p50/p95, frames analysed per second.
+``python -m agent.bench capacity [--counts 5,10,15,20] [--seconds 45]``
+    N candidates at once on one worker (2 frames per second each, continuous voice
+    checks, the offline interviewer speaking to each); after ``seconds`` one impostor
+    switch per candidate (staggered over 5 s). Per N: the per-frame lag (sampling a
+    frame to acting on its readings) p50/p95 from the jobs' closing log lines, the
+    impostor latency p50/p95, frames dropped while the engine was busy, and the CPU
+    used by the worker's processes and by the whole machine.
 
 Both start a private livekit-server, the control API (uvicorn, in this process) and the
-worker as a separate process (``python -m agent.worker start``), and print figures and,
-last, one JSON line. Run them from a repository checkout (they use ``tests/sim``).
+worker as a separate process (``python -m agent.worker start``; one process per job, as
+in production), and print figures and, last, one JSON line. The simulated candidates
+run in this process, on the same cores as the worker: on a 2-core machine the figures
+are a lower bound on what a worker alone would do. Run them from a repository checkout
+(they use ``tests/sim``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STATS_MESSAGE = "proctor frame stats"
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -46,6 +59,7 @@ class Stack:
     """livekit-server + control API + one worker process, on free ports."""
 
     def __init__(self, workdir: Path, sensitivity: str, max_jobs: int) -> None:
+        """Nothing runs until :meth:`start`."""
         from tests.agent.servers import UvicornThread, free_port
         from tests.livekit_server import TestLiveKitServer
 
@@ -58,11 +72,12 @@ class Stack:
         self.recruiter_key = secrets.token_urlsafe(24)
         self.service_token = secrets.token_urlsafe(24)
         self.worker: subprocess.Popen[bytes] | None = None
+        self.worker_port = free_port()
+        self.worker_log = ""
 
     def start(self) -> None:
         from control_api.app import create_app
         from control_api.settings import Settings
-        from tests.agent.servers import free_port
 
         self.livekit.start()
         settings = Settings(
@@ -89,13 +104,16 @@ class Stack:
             "LIVEKIT_API_KEY": self.livekit.api_key,
             "LIVEKIT_API_SECRET": self.livekit.api_secret,
             "AGENT_NAME": self.agent_name,
-            "AGENT_HTTP_PORT": str(free_port()),
+            "AGENT_HTTP_PORT": str(self.worker_port),
             "AGENT_MAX_JOBS": str(self.max_jobs),
             "HEARTBEAT_INTERVAL": "1",
             "PROCTOR_POLL_INTERVAL": "1",
             "ENROLLMENT_FRAMES": "3",
             "OPENAI_API_KEY": "",
             "LIVEKIT_LOG_LEVEL": "INFO",
+            "AGENT_CPU_LIMIT": "",  # admit on job count only: the benchmark loads the machine
+            "ANSWER_TIMEOUT": "8",
+            "CANDIDATE_GONE_GRACE": "2",  # jobs end (and log their stats) soon after
         }
         self.worker = subprocess.Popen(
             [sys.executable, "-m", "agent.worker", "start"],
@@ -104,18 +122,35 @@ class Stack:
             stdout=open(self.workdir / "worker.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
-        url = f"http://127.0.0.1:{env['AGENT_HTTP_PORT']}/worker"
+        self._wait_registered(timeout=90)
+
+    def _wait_registered(self, timeout: float) -> None:
+        """Wait for the worker's "registered worker" log line.
+
+        Its HTTP endpoint answers before it has registered with livekit-server, and a
+        dispatch created while no worker of that name is registered is dropped by the
+        server ("not dispatching agent job since no worker is available"): that was why
+        earlier runs never received a job request.
+        """
+        assert self.worker is not None
+        log = self.workdir / "worker.log"
+        deadline = time.monotonic() + timeout
         while True:
-            try:
-                if httpx.get(url, timeout=1).json().get("agent_name") == self.agent_name:
-                    break
-            except (httpx.HTTPError, ValueError):
-                pass
+            text = log.read_text(errors="replace") if log.exists() else ""
+            if '"message": "registered worker"' in text:
+                return
             if self.worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker did not start; see {self.workdir / 'worker.log'}")
-            time.sleep(0.5)
-        time.sleep(2)  # registration with livekit-server
+                raise RuntimeError(f"the worker did not register; see {log}")
+            time.sleep(0.3)
+
+    def wait_for_stats(self, jobs: int, timeout: float) -> None:
+        """Wait until ``jobs`` jobs have logged their closing frame statistics."""
+        log = self.workdir / "worker.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(frame_stats(log.read_text(errors="replace"))) >= jobs:
+                return
+            time.sleep(1.0)
 
     def stop(self) -> None:
         if self.worker is not None:
@@ -128,8 +163,9 @@ class Stack:
             # keep the worker's log for inspection after the temporary folder is gone
             log = self.workdir / "worker.log"
             if log.exists():
-                Path(tempfile.gettempdir(), "proctorai-bench-worker.log").write_bytes(
-                    log.read_bytes()
+                self.worker_log = log.read_text(errors="replace")
+                Path(tempfile.gettempdir(), "proctorai-bench-worker.log").write_text(
+                    self.worker_log
                 )
         self.api_thread.stop()
         self.livekit.stop()
@@ -162,8 +198,104 @@ async def _session(http: httpx.AsyncClient, link: str) -> dict[str, Any]:
     return body
 
 
-async def _run(stack: Stack, count: int, cues: list[tuple[float, str]]) -> list[dict[str, Any]]:
-    """Run ``count`` candidates with the same face cues; one proctor each."""
+class CpuSampler:
+    """CPU used by the worker's process tree and by the machine, sampled every second."""
+
+    def __init__(self, pid: int) -> None:
+        self._root = psutil.Process(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+        self._known: dict[int, psutil.Process] = {}
+        self.worker: list[float] = []  # share of all cores, 0..1
+        self.machine: list[float] = []
+
+    def _tree(self) -> list[psutil.Process]:
+        try:
+            procs = [self._root, *self._root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+        for proc in procs:
+            if proc.pid not in self._known:
+                self._known[proc.pid] = proc
+                proc.cpu_percent(None)  # first call primes the counter
+        return [self._known[p.pid] for p in procs]
+
+    def _run(self) -> None:
+        cores = psutil.cpu_count() or 1
+        psutil.cpu_percent(None)
+        self._tree()
+        while not self._stop.wait(1.0):
+            total = 0.0
+            for proc in self._tree():
+                try:
+                    total += proc.cpu_percent(None)
+                except psutil.NoSuchProcess:
+                    continue
+            self.worker.append(total / 100.0 / cores)
+            self.machine.append(psutil.cpu_percent(None) / 100.0)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def summary(self) -> dict[str, float | None]:
+        def mean(values: list[float]) -> float | None:
+            return round(statistics.fmean(values), 3) if values else None
+
+        return {
+            "worker_cpu_mean": mean(self.worker),
+            "worker_cpu_p95": _percentile(self.worker, 0.95),
+            "machine_cpu_mean": mean(self.machine),
+        }
+
+
+def frame_stats(worker_log: str) -> list[dict[str, Any]]:
+    """The jobs' closing "proctor frame stats" lines (JSON log records) from the log."""
+    found = []
+    for line in worker_log.splitlines():
+        if STATS_MESSAGE not in line:
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("message") == STATS_MESSAGE:
+            found.append(record)
+    return found
+
+
+def _frames_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    def values(key: str) -> list[float]:
+        return [float(r[key]) for r in records if r.get(key) is not None]
+
+    analysed = sum(int(r.get("frames_analysed", 0)) for r in records)
+    dropped = sum(int(r.get("frames_dropped_busy", 0)) for r in records)
+    return {
+        "jobs_reporting": len(records),
+        "frame_lag_p50": _percentile(values("lag_p50"), 0.5),
+        "frame_lag_p95": _percentile(values("lag_p95"), 0.95),
+        "engine_p50": _percentile(values("engine_p50"), 0.5),
+        "frames_analysed": analysed,
+        "dropped_busy_share": round(dropped / (analysed + dropped), 3)
+        if analysed + dropped
+        else None,
+    }
+
+
+async def _run(
+    stack: Stack,
+    count: int,
+    cues: list[tuple[float, str]],
+    *,
+    fps: float = 10.0,
+    stagger: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Run ``count`` candidates with the same face cues (candidate i shifted by
+    ``i * stagger`` seconds, modulo 5 s); one proctor each. The cues start once the
+    agent has enrolled each candidate's face."""
     from tests.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
     from tests.sim.media import (
         CANDIDATE_SPEAKER,
@@ -180,8 +312,8 @@ async def _run(stack: Stack, count: int, cues: list[tuple[float, str]]) -> list[
     }
     speech = load_speech_48k(speaker_files(CANDIDATE_SPEAKER), gap_seconds=0.3)
     pairs = []
-    async with httpx.AsyncClient(base_url=stack.api_thread.url, timeout=30) as http:
-        for _ in range(count):
+    async with httpx.AsyncClient(base_url=stack.api_thread.url, timeout=60) as http:
+        for i in range(count):
             interview = await stack.interview(http)
             proctor_session = await _session(http, interview["proctor_link"])
             proctor = SimulatedProctor(
@@ -189,18 +321,32 @@ async def _run(stack: Stack, count: int, cues: list[tuple[float, str]]) -> list[
             )
             await proctor.start()
             candidate_session = await _session(http, interview["candidate_link"])
+            shift = (i * stagger) % 5.0 if stagger else 0.0
             script = CandidateScript(
                 frames=frames,
-                faces=[FaceCue(at, name) for at, name in cues],
+                faces=[FaceCue(at + (shift if at else 0.0), name) for at, name in cues],
                 speech=speech,
                 answer_seconds=6.0,
+                fps=fps,
             )
             candidate = SimulatedCandidate(
                 candidate_session["livekit_url"], candidate_session["livekit_token"], script
             )
             pairs.append((candidate, proctor))
-        await asyncio.gather(*(c.start() for c, _ in pairs))
-        await asyncio.sleep(cues[-1][0] + 12)
+        await asyncio.gather(*(c.start(begin_script=False) for c, _ in pairs))
+
+        enrolled: dict[int, bool] = {}
+
+        async def begin_when_enrolled(candidate: SimulatedCandidate, proctor: Any) -> None:
+            # a candidate never enrolled is not skipped: its switch counts as undetected
+            enrolled[id(proctor)] = False
+            with contextlib.suppress(TimeoutError):
+                await proctor.wait_for_signal("face_mismatch", "clean", timeout=90)
+                enrolled[id(proctor)] = True
+            candidate.begin_script()
+
+        await asyncio.gather(*(begin_when_enrolled(c, p) for c, p in pairs))
+        await asyncio.sleep(cues[-1][0] + 5.0 + 12)
         results = []
         for candidate, proctor in pairs:
             switches = [
@@ -240,11 +386,14 @@ async def _run(stack: Stack, count: int, cues: list[tuple[float, str]]) -> list[
                     "false_anomalies": others,
                     "candidate_received": len(candidate.log.received),
                     "heartbeats": len(proctor.log.heartbeats),
+                    "enrolled": enrolled[id(proctor)],
                 }
             )
         for candidate, proctor in pairs:
             await candidate.stop()
             await proctor.stop()
+    # the candidates have left: each job ends after its grace period and logs its stats
+    await asyncio.to_thread(stack.wait_for_stats, count, 30.0 + 0.1 * 10 * count)
     return results
 
 
@@ -256,20 +405,24 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "detected": sum(r["detected"] for r in results),
         "latency_p50": _percentile(totals, 0.5),
         "latency_p95": _percentile(totals, 0.95),
+        "latency_max": _percentile(totals, 1.0),
         "confirmation_p50": _percentile([lat["confirmation"] for lat in latencies], 0.5),
+        "confirmation_p95": _percentile([lat["confirmation"] for lat in latencies], 0.95),
         "delivery_p50": _percentile([lat["delivery"] for lat in latencies], 0.5),
         "delivery_p95": _percentile([lat["delivery"] for lat in latencies], 0.95),
         "false_anomalies": sum(len(r["false_anomalies"]) for r in results),
+        "false_types": sorted({t for r in results for t in r["false_anomalies"]}),
+        "undetected_enrolled": sum(r["switches"] - r["detected"] for r in results if r["enrolled"]),
         "candidate_received": sum(r["candidate_received"] for r in results),
     }
 
 
 def latency(args: argparse.Namespace) -> dict[str, Any]:
     cues: list[tuple[float, str]] = [(0, "genuine")]
-    at = 15.0
+    at = 4.0
     for _ in range(args.cycles):
-        cues += [(at, "impostor"), (at + 10, "genuine")]
-        at += 22
+        cues += [(at, "impostor"), (at + 6, "genuine")]
+        at += 14
     with tempfile.TemporaryDirectory(prefix="proctorai-bench-") as tmp:
         stack = Stack(Path(tmp), args.sensitivity, max_jobs=4)
         stack.start()
@@ -281,13 +434,17 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
     print(f"impostor switches: {summary['switches']}, detected: {summary['detected']}")
     print(
         f"switch -> proctor received: p50 {summary['latency_p50']} s, "
-        f"p95 {summary['latency_p95']} s"
+        f"p95 {summary['latency_p95']} s, max {summary['latency_max']} s"
     )
-    print(f"  of which smoothing (switch -> confirmed): p50 {summary['confirmation_p50']} s")
+    print(
+        f"  of which smoothing (switch -> confirmed): p50 {summary['confirmation_p50']} s, "
+        f"p95 {summary['confirmation_p95']} s"
+    )
     print(
         f"  of which delivery (confirmed -> received): p50 {summary['delivery_p50']} s, "
         f"p95 {summary['delivery_p95']} s"
     )
+    print(f"false anomalies: {summary['false_anomalies']}")
     return summary
 
 
@@ -295,22 +452,38 @@ def capacity(args: argparse.Namespace) -> dict[str, Any]:
     counts = [int(c) for c in args.counts.split(",")]
     runs = []
     for count in counts:
-        cues = [(0.0, "genuine"), (args.seconds, "impostor"), (args.seconds + 12, "genuine")]
+        cues = [(0.0, "genuine"), (args.seconds, "impostor"), (args.seconds + 10, "genuine")]
         with tempfile.TemporaryDirectory(prefix="proctorai-bench-") as tmp:
-            stack = Stack(Path(tmp), args.sensitivity, max_jobs=max(counts))
+            stack = Stack(Path(tmp), args.sensitivity, max_jobs=count)
             stack.start()
+            assert stack.worker is not None
+            sampler = CpuSampler(stack.worker.pid)
+            sampler.start()
             try:
                 started = time.monotonic()
-                results = asyncio.run(_run(stack, count, cues))
+                results = asyncio.run(_run(stack, count, cues, fps=args.fps, stagger=1.0))
                 elapsed = time.monotonic() - started
             finally:
+                sampler.stop()
                 stack.stop()
-        summary = {"candidates": count, "seconds": round(elapsed, 1), **_summary(results)}
+        summary = {
+            "candidates": count,
+            "seconds": round(elapsed, 1),
+            **_summary(results),
+            **_frames_summary(frame_stats(stack.worker_log)),
+            **sampler.summary(),
+        }
         runs.append(summary)
         print(
-            f"{count:>3} candidates: detected {summary['detected']}/{summary['switches']}, "
-            f"latency p50 {summary['latency_p50']} s p95 {summary['latency_p95']} s, "
-            f"false {summary['false_anomalies']}"
+            f"{count:>3} candidates ({summary['jobs_reporting']} jobs ran): "
+            f"detected {summary['detected']}/{summary['switches']}, "
+            f"latency p50 {summary['latency_p50']} s p95 {summary['latency_p95']} s; "
+            f"frame lag p50 {summary['frame_lag_p50']} s p95 {summary['frame_lag_p95']} s "
+            f"(engine p50 {summary['engine_p50']} s, dropped busy "
+            f"{summary['dropped_busy_share']}); worker CPU {summary['worker_cpu_mean']} "
+            f"of 2 cores, machine {summary['machine_cpu_mean']}; "
+            f"false {summary['false_anomalies']} {summary['false_types']}",
+            flush=True,
         )
     return {
         "benchmark": "capacity",
@@ -324,12 +497,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agent.bench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     lat = sub.add_parser("latency")
-    lat.add_argument("--cycles", type=int, default=4)
+    lat.add_argument("--cycles", type=int, default=6)
     lat.add_argument("--sensitivity", default="standard")
     lat.set_defaults(run=latency)
     cap = sub.add_parser("capacity")
-    cap.add_argument("--counts", default="1,2,4")
-    cap.add_argument("--seconds", type=float, default=30.0)
+    cap.add_argument("--counts", default="5,10,15,20")
+    cap.add_argument("--seconds", type=float, default=45.0)
+    cap.add_argument("--fps", type=float, default=10.0, help="camera frames sent per candidate")
     cap.add_argument("--sensitivity", default="standard")
     cap.set_defaults(run=capacity)
     args = parser.parse_args(argv)

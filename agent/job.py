@@ -150,6 +150,7 @@ class InterviewSession:
             executor=executor,
             snapshots=SnapshotUploader(self.client, interview_id),
             frame_rate=self.settings.frame_rate,
+            burst_rate=self.settings.burst_rate,
             heartbeat_interval=self.settings.heartbeat_interval,
         )
         self.proctor.start()
@@ -179,6 +180,7 @@ class InterviewSession:
                 listener,
                 self.records,
                 voice=self.settings.offline_voice,
+                words_per_minute=self.settings.offline_words_per_minute,
                 timing=OfflineTiming(
                     end_silence=self.settings.answer_end_silence,
                     no_speech_timeout=self.settings.answer_timeout,

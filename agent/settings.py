@@ -46,12 +46,25 @@ class AgentSettings(BaseSettings):
     agent_http_host: str = "127.0.0.1"
     """Where the health check listens: loopback by default, 0.0.0.0 in a container."""
     agent_http_port: int = Field(default=8081, ge=0, le=65535)
-    agent_max_jobs: int = Field(default=20, ge=1)
-    """Jobs beyond this many are refused so another worker takes them."""
+    agent_max_jobs: int = Field(default=4, ge=1)
+    """Jobs beyond this many are refused so another worker takes them. Measured on a
+    2-core machine (``docs/benchmarks-agent.md``): each candidate costs the worker about a
+    quarter of a core, and with the simulated candidates on the same cores the impostor
+    latency stays under 2 s up to 2-3 candidates and degrades from 4. Raise it with the
+    cores; ``AGENT_CPU_LIMIT`` refuses jobs on a saturated machine whatever this says."""
+    agent_cpu_limit: float | None = Field(default=0.9, gt=0, le=1)
+    """Machine CPU share (averaged over ~3 s) above which new jobs are refused; empty to
+    count jobs only (a machine shared with unrelated work, benchmarks)."""
+    agent_process_init_timeout: float = Field(default=60.0, gt=0)
+    """Seconds a job process may take to start (importing the engines takes 5 s on an
+    idle machine and 20-30 s on a saturated one; LiveKit's default of 10 s killed them)."""
 
     # Proctoring pipeline
     frame_rate: float = Field(default=2.0, gt=0, le=30)
     """Camera frames analysed per second per candidate."""
+    burst_rate: float = Field(default=5.0, gt=0, le=30)
+    """Frames per second analysed while a face anomaly waits for confirmation (about a
+    second at a time; see :mod:`agent.proctor.sampling`)."""
     face_workers: int = Field(default=2, ge=1)
     """Threads running the face engine, shared by every job of this process."""
     heartbeat_interval: float = Field(default=3.0, gt=0)
@@ -84,8 +97,12 @@ class AgentSettings(BaseSettings):
     openai_voice: str = "alloy"
     offline_voice: str = "en-us"
     """espeak-ng voice of the offline interviewer."""
+    offline_words_per_minute: int = Field(default=160, ge=80, le=450)
+    """espeak-ng speaking rate of the offline interviewer (tests speak faster)."""
 
-    @field_validator("openai_api_key", "openai_base_url", "control_api_url", mode="before")
+    @field_validator(
+        "openai_api_key", "openai_base_url", "control_api_url", "agent_cpu_limit", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -3,8 +3,9 @@
 An :class:`~livekit.agents.AgentServer` with explicit dispatch under ``AGENT_NAME``: the
 control API creates a dispatch (metadata ``{"interview_id": ...}``) when the candidate
 opens the link, LiveKit offers the job to a worker with spare capacity, and
-:func:`agent.job.run_interview` runs it. Load is reported as running jobs over
-``AGENT_MAX_JOBS``; requests beyond capacity are refused so another worker takes them.
+:func:`agent.job.run_interview` runs it. Load is the larger of running jobs over
+``AGENT_MAX_JOBS`` and the machine's CPU use over ``AGENT_CPU_LIMIT``
+(:mod:`agent.capacity`); requests beyond capacity are refused so another worker takes them.
 The health check answers on ``AGENT_HTTP_PORT`` (``proctorai up`` polls it).
 """
 
@@ -15,7 +16,7 @@ import logging
 from livekit.agents import AgentServer, JobContext, JobExecutorType, JobRequest, cli
 
 from agent.api_client import ControlAPIClient
-from agent.capacity import CapacityGate
+from agent.capacity import CapacityGate, CpuLoad
 from agent.delivery import OutboxFlusher
 from agent.job import run_interview
 from agent.outbox import Outbox
@@ -25,6 +26,7 @@ logger = logging.getLogger("proctorai.agent.worker")
 
 _settings_override: AgentSettings | None = None
 _gate: CapacityGate | None = None
+_cpu: CpuLoad | None = None
 _leftovers: tuple[OutboxFlusher, ControlAPIClient] | None = None
 
 
@@ -39,13 +41,22 @@ def _capacity() -> CapacityGate:
     return _gate
 
 
+def _cpu_load() -> CpuLoad:
+    global _cpu
+    if _cpu is None or _cpu.limit != _settings().agent_cpu_limit:
+        _cpu = CpuLoad(_settings().agent_cpu_limit)
+    return _cpu
+
+
 def _running_ids(server: AgentServer) -> list[str]:
     return [info.job.id for info in server.active_jobs]
 
 
 def worker_load(server: AgentServer) -> float:
-    """Running (and just-accepted) jobs over capacity, 0..1: what LiveKit balances on."""
-    return _capacity().load(_running_ids(server))
+    """What LiveKit balances on, 0..1: the larger of the jobs share (running jobs over
+    capacity; LiveKit adds the accepted-but-not-running ones itself) and the CPU share
+    (machine CPU over its limit)."""
+    return max(_capacity().load(_running_ids(server)), _cpu_load().sample())
 
 
 async def entrypoint(ctx: JobContext) -> None:
@@ -97,14 +108,17 @@ def build_server(
         host=current.agent_http_host,
         port=current.agent_http_port if port is None else port,
         load_fnc=worker_load,
-        load_threshold=1.0,  # worker_load reaches 1.0 exactly at AGENT_MAX_JOBS
-        num_idle_processes=min(2, current.agent_max_jobs),
+        load_threshold=1.0,  # worker_load reaches 1.0 at AGENT_MAX_JOBS or AGENT_CPU_LIMIT
+        # warm processes: a job starts at once instead of waiting 5-30 s for imports, and
+        # LiveKit's load estimate for a first burst of requests is threshold / this
+        num_idle_processes=min(3, current.agent_max_jobs),
+        initialize_process_timeout=current.agent_process_init_timeout,
         job_executor_type=job_executor_type or JobExecutorType.PROCESS,
     )
 
     async def on_request(request: JobRequest) -> None:
         running = _running_ids(server)
-        if not _capacity().try_reserve(request.id, running):
+        if not _capacity().try_reserve(request.id, running, cpu_load=_cpu_load().current()):
             logger.info("job refused: worker at capacity", extra={"job_id": request.id})
             await request.reject(terminate=False)  # another worker may take it
             return

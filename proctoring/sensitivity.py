@@ -8,30 +8,45 @@ Three presets, chosen per interview by the recruiter:
   where a few seconds of someone else on camera matter.
 
 Where the numbers come from (latencies below are for a clean candidate replaced by someone
-else, with readings every 0.5 s for faces and every 3 s of speech for voice; the rule
-"anomalous readings >= share x decided readings in the window" sets them):
+else, with readings every 0.5 s for faces and every 3 s of speech for voice; the rules of
+:mod:`proctoring.smoothing` with the parameters below set them):
 
-Faces (about 2 readings per second; ``max_gap_seconds`` 5 s because a stalled camera or an
-overloaded worker can pause frames for a few seconds without anyone leaving):
+Faces (about 2 readings per second, more while a face anomaly is being confirmed, see
+below; ``max_gap_seconds`` 5 s because a stalled camera or an overloaded worker can pause
+frames for a few seconds without anyone leaving). Two rules raise, whichever is first:
+the window rule (window, share to raise, fewest decided readings) catches intermittent
+anomalies; the fast rule (an unbroken run of N anomalous readings spanning at least S
+seconds; uncertain readings in the run are skipped, a clean one breaks it) confirms a
+sustained one within about a second:
 
-=================  =========================  ==========================  ==========================
-signal             lenient                    standard                    strict
-=================  =========================  ==========================  ==========================
-face_mismatch      10 s, 75%, 10; ~7 s        6 s, 60%, 6; ~3.5 s         4 s, 50%, 4; ~1.5 s
-multiple_faces     10 s, 60%, 10; ~5.5 s      6 s, 50%, 6; ~2.5 s         4 s, 40%, 4; ~1.5 s
-no_face            20 s, 85%, 20; ~16.5 s     10 s, 80%, 10; ~7.5 s       6 s, 70%, 6; ~4 s
-=================  =========================  ==========================  ==========================
+==============  =========================  =========================  =========================
+signal          lenient                    standard                   strict
+==============  =========================  =========================  =========================
+face_mismatch   10 s, 75%, 10; -; ~7 s     6 s, 60%, 6; 3 in 0.8 s;   4 s, 50%, 4; 2 in 0.5 s;
+                                           ~1 s                       ~0.5 s
+multiple_faces  10 s, 60%, 10; -; ~5.5 s   6 s, 50%, 6; 4 in 1.5 s;   4 s, 40%, 4; 3 in 1 s;
+                                           ~1.5 s                     ~1 s
+no_face         20 s, 85%, 20; -; ~16.5 s  10 s, 80%, 10; -; ~7.5 s   6 s, 70%, 6; -; ~4 s
+==============  =========================  =========================  =========================
 
-(window, share to raise, fewest decided readings; time from the first anomalous reading to
-the confirming one after a minute of clean readings, as ``tests/test_smoothing.py`` checks.)
-Face mismatch at standard tolerates up to 3.5 s of consecutive mismatching frames, about
-the longest a turned head or a motion blur that the engine failed to call uncertain lasts,
-while a real swap is confirmed within seconds. A second face is raised faster (2.5 s)
-because a helper in view is what the proctor most needs to see live, but someone crossing
-the room behind the candidate (1-2 s) is not. A missing face is the mildest and the most
-common innocent signal (looking down at notes, adjusting the camera), so it waits 7.5 s.
-Clean time to end: 5 s for a mismatch (the enrolled face must really be back), 4 s for a
-second face, 2 s for a missing face (the face reappearing is unambiguous).
+(window rule; fast rule; time from the first anomalous reading to the confirming one at a
+steady 2 readings per second after a minute of clean readings, as
+``tests/test_smoothing.py`` checks.) Live, the agent samples the next frames at once (up to
+5 per second) after an anomalous face reading until the anomaly is confirmed or cleared, so
+at standard a swap is confirmed 0.8-1 s after the first frame showing it: with the wait for
+the next 2 fps sample (up to 0.5 s), the engine's time on the confirming frame and the
+delivery through LiveKit, the proctor sees an impostor about 1.5 s after they appear: p50
+1.3-1.55 s, p95 1.54-1.83 s over three runs through the real server
+(``docs/benchmarks-agent.md``; it was p50 4.0 s, p95 4.4 s with the window rule alone). The
+price is a shorter tolerance: at standard an unbroken run of mismatching frames shorter than
+0.8 s (one or two frames at 2 fps) raises nothing; a turned head or a motion blur mostly
+gives uncertain readings, which neither raise nor clear, and a single clean frame breaks the
+run. A second face waits for 1.5 s of unbroken evidence, so someone crossing the room behind
+the candidate in a second is not flagged. A missing face is the mildest and the most common
+innocent signal (looking down at notes, adjusting the camera), so it has no fast rule and
+waits 7.5 s. Lenient keeps the window rule only: it flags only what persists. Clean time to
+end: 5 s for a mismatch (the enrolled face must really be back), 4 s for a second face, 2 s
+for a missing face (the face reappearing is unambiguous).
 
 Voice (one reading per speech segment, about 3 s; ``max_gap_seconds`` 20 s because the
 candidate is silent while the interviewer speaks, and clean time must not bridge a whole
@@ -160,6 +175,20 @@ _SMOOTHING: dict[AnomalyType, dict[Sensitivity, tuple[float, float, int, float]]
         Sensitivity.STRICT: (15.0, 0.4, 3, 10.0),
     },
 }
+# Fast rule (confirm_readings, confirm_seconds) per preset; None: the window rule only.
+# See the module docstring: it is what brings an impostor to the proctor within 2 s.
+_CONFIRM: dict[AnomalyType, dict[Sensitivity, tuple[int, float] | None]] = {
+    AnomalyType.FACE_MISMATCH: {
+        Sensitivity.LENIENT: None,
+        Sensitivity.STANDARD: (3, 0.8),
+        Sensitivity.STRICT: (2, 0.5),
+    },
+    AnomalyType.MULTIPLE_FACES: {
+        Sensitivity.LENIENT: None,
+        Sensitivity.STANDARD: (4, 1.5),
+        Sensitivity.STRICT: (3, 1.0),
+    },
+}
 _GAP = {
     AnomalyType.FACE_MISMATCH: _FACE_GAP,
     AnomalyType.MULTIPLE_FACES: _FACE_GAP,
@@ -186,9 +215,12 @@ def _build(name: Sensitivity) -> SensitivityPreset:
             min_decided=min_decided,
             clean_seconds=clean,
             max_gap_seconds=_GAP[signal],
+            confirm_readings=None if confirm is None else confirm[0],
+            confirm_seconds=0.0 if confirm is None else confirm[1],
         )
         for signal, by_preset in _SMOOTHING.items()
         for window, share, min_decided, clean in [by_preset[name]]
+        for confirm in [_CONFIRM.get(signal, {}).get(name)]
     }
     severity = {signal: rule.shifted(_SEVERITY_SHIFT[name]) for signal, rule in _SEVERITY.items()}
     conditions = {

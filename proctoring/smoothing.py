@@ -9,6 +9,12 @@ The state machine has two states with hysteresis:
 * **idle → active**: on an anomalous reading, look at the readings of the last
   ``window_seconds``. If at least ``min_decided`` of them are decided (not uncertain) and
   at least ``raise_share`` of those decided readings are anomalous, the anomaly starts.
+  Optionally a faster rule starts it sooner (``confirm_readings``/``confirm_seconds``):
+  an unbroken run of at least ``confirm_readings`` anomalous readings (uncertain ones in
+  between are skipped, a clean one breaks the run) spanning at least ``confirm_seconds``.
+  A sustained swap is then confirmed within about a second, while a single stray frame,
+  or a run shorter than ``confirm_seconds``, still raises nothing. The window rule stays
+  in force beside it for intermittent anomalies that never make an unbroken run.
   Its start time is when it actually began, not when it was confirmed: the earliest
   anomalous reading in the window that the end rule would not have separated from the
   confirming reading (see :func:`_onset_index`).
@@ -80,6 +86,11 @@ class SmoothingParams:
     max_gap_seconds: float
     """Readings further apart than this are not joined into clean time; with no reading
     for this long the signal's state is unknown."""
+    confirm_readings: int | None = None
+    """Fast rule: this many anomalous readings in an unbroken run start the anomaly
+    (with ``confirm_seconds``); ``None`` disables the fast rule."""
+    confirm_seconds: float = 0.0
+    """Fast rule: the shortest span, first to last reading, of such a run."""
 
     def __post_init__(self) -> None:
         if self.window_seconds <= 0 or self.max_gap_seconds <= 0 or self.clean_seconds < 0:
@@ -88,6 +99,10 @@ class SmoothingParams:
             raise ValueError("raise_share must be within (0, 1]")
         if self.min_decided < 1:
             raise ValueError("min_decided must be at least 1")
+        if self.confirm_readings is not None and (
+            self.confirm_readings < 2 or not 0.0 < self.confirm_seconds <= self.window_seconds
+        ):
+            raise ValueError("the fast rule needs at least 2 readings spanning (0, window_seconds]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +249,8 @@ class SignalSmoother:
         if obs.reading is not Reading.ANOMALOUS:
             return None
         window = list(self._window)
+        if self._run_confirms(window):
+            return self._start(window, obs)
         decided = [o for o in window if o.reading is not Reading.UNCERTAIN]
         anomalous = sum(1 for o in decided if o.reading is Reading.ANOMALOUS)
         if len(decided) < self.params.min_decided:
@@ -241,6 +258,19 @@ class SignalSmoother:
         if anomalous < self.params.raise_share * len(decided):
             return None
         return self._start(window, obs)
+
+    def _run_confirms(self, window: list[Observation]) -> bool:
+        """The fast rule: the window ends in a long enough unbroken anomalous run."""
+        needed = self.params.confirm_readings
+        if needed is None:
+            return False
+        count, first = 0, window[-1]
+        for o in reversed(window):
+            if o.reading is Reading.CLEAN:
+                break
+            if o.reading is Reading.ANOMALOUS:
+                count, first = count + 1, o
+        return count >= needed and window[-1].t - first.t >= self.params.confirm_seconds
 
     def _start(self, window: list[Observation], obs: Observation) -> Started:
         run = window[_onset_index(window, self.params) :]

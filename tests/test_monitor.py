@@ -71,7 +71,8 @@ def test_swap_emits_a_start_end_pair_sharing_an_id() -> None:
     assert end.ended_at == T0 + 30 + 119 * 0.5
     assert start.severity is Severity.HIGH  # confidence 0.9 >= 0.75
     assert start.evidence["distance"] == 0.7
-    assert start.evidence[READINGS_KEY] == {"anomalous": 8, "decided": 8, "uncertain": 0}
+    # confirmed by the fast rule: three mismatching frames spanning a second
+    assert start.evidence[READINGS_KEY] == {"anomalous": 3, "decided": 3, "uncertain": 0}
     assert end.evidence[CLOSED_BY_KEY] == "clean"
     assert end.evidence[READINGS_KEY] == {"anomalous": 120, "decided": 120, "uncertain": 0}
     assert AnomalyEvent.from_message(end.to_message()) == end

@@ -46,10 +46,62 @@ def feed(
 
 def test_brief_glitch_raises_nothing() -> None:
     smoother = face_smoother()
-    # One minute clean, 2 s of mismatching frames (a turned head), one minute clean.
-    transitions, _ = feed(smoother, T0, [(C, 120), (A, 4), (C, 120)])
+    # One minute clean, two mismatching frames (half a second), one minute clean.
+    transitions, _ = feed(smoother, T0, [(C, 120), (A, 2), (C, 120)])
     assert transitions == []
     assert not smoother.active
+
+
+def test_turned_head_gives_uncertain_frames_that_neither_raise_nor_clear() -> None:
+    smoother = face_smoother()
+    # Mismatching frames broken up by clean ones never make the fast rule's run...
+    transitions, _ = feed(smoother, T0, [(C, 120), (A, 2), (C, 1), (A, 2), (C, 120)])
+    assert transitions == []
+    # ...but uncertain frames (a turned head) between them do not break the run.
+    transitions, _ = feed(smoother, T0 + 1000, [(C, 120), (A, 2), (U, 4), (A, 1)])
+    assert [type(x) for x in transitions] == [Started]
+
+
+def test_fast_rule_needs_its_span_not_just_its_count() -> None:
+    smoother = face_smoother()
+    params = smoother.params
+    assert params.confirm_readings is not None
+    # A burst of readings 0.1 s apart: enough readings, but too short a span until 0.8 s.
+    t, confirmed_at = T0, None
+    for _ in range(120):
+        smoother.add(Observation(t=t, reading=C))
+        t += FACE_STEP
+    swap = t
+    while confirmed_at is None:
+        result = smoother.add(Observation(t=t, reading=A, confidence=0.9))
+        if isinstance(result, Started):
+            confirmed_at = result.confirmed_at
+        t += 0.1
+    assert confirmed_at - swap == pytest.approx(params.confirm_seconds, abs=0.1)
+    assert confirmed_at - swap >= params.confirm_seconds
+
+
+def test_fast_rule_parameters_are_checked() -> None:
+    with pytest.raises(ValueError):
+        SmoothingParams(
+            window_seconds=5,
+            raise_share=0.5,
+            min_decided=3,
+            clean_seconds=2,
+            max_gap_seconds=5,
+            confirm_readings=1,
+            confirm_seconds=1.0,
+        )
+    with pytest.raises(ValueError):
+        SmoothingParams(
+            window_seconds=5,
+            raise_share=0.5,
+            min_decided=3,
+            clean_seconds=2,
+            max_gap_seconds=5,
+            confirm_readings=3,
+            confirm_seconds=6.0,
+        )
 
 
 def test_scattered_false_flags_raise_nothing() -> None:
@@ -229,8 +281,11 @@ def test_strict_raises_sooner_than_standard_than_lenient(signal: AnomalyType) ->
 def test_documented_face_latencies_hold() -> None:
     """The latencies in sensitivity.py's docstring are what the smoother does."""
     documented = {
-        (AnomalyType.FACE_MISMATCH, Sensitivity.STANDARD): 3.5,
-        (AnomalyType.MULTIPLE_FACES, Sensitivity.STANDARD): 2.5,
+        (AnomalyType.FACE_MISMATCH, Sensitivity.STANDARD): 1.0,
+        (AnomalyType.FACE_MISMATCH, Sensitivity.STRICT): 0.5,
+        (AnomalyType.FACE_MISMATCH, Sensitivity.LENIENT): 7.0,
+        (AnomalyType.MULTIPLE_FACES, Sensitivity.STANDARD): 1.5,
+        (AnomalyType.MULTIPLE_FACES, Sensitivity.STRICT): 1.0,
         (AnomalyType.NO_FACE, Sensitivity.STANDARD): 7.5,
         (AnomalyType.VOICE_MISMATCH, Sensitivity.STANDARD): 12.0,
         (AnomalyType.SECOND_SPEAKER, Sensitivity.STANDARD): 9.0,

@@ -43,6 +43,7 @@ class OfflineInterviewer:
         records: InterviewRecords,
         *,
         voice: str = "en-us",
+        words_per_minute: int = 160,
         timing: OfflineTiming | None = None,
     ) -> None:
         self._plan = plan
@@ -50,12 +51,13 @@ class OfflineInterviewer:
         self._listener = listener
         self._records = records
         self._voice = voice
+        self._words_per_minute = words_per_minute
         self._timing = timing or OfflineTiming()
         self.asked = 0
         self.answered = 0
 
     async def _say(self, text: str) -> None:
-        samples = await synthesize(text, voice=self._voice)
+        samples = await synthesize(text, voice=self._voice, words_per_minute=self._words_per_minute)
         started, ended = await self._speaker.say(samples)
         await self._records.turn("interviewer", text, started, ended)
 

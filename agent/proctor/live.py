@@ -3,7 +3,12 @@
 Media: only the candidate's camera and microphone are subscribed. Video is sampled by
 time: the stream keeps only the newest frame (``capacity=1``), and every
 ``1 / FRAME_RATE`` seconds that frame is converted to RGB and judged in a worker thread;
-while a judgement is still running, frames are skipped, never queued. Audio arrives as
+while a judgement is still running, frames are skipped, never queued, so one candidate
+never has more than one frame in the engine. After a face reading that points at an
+anomaly not yet confirmed, frames are sampled faster for a moment
+(:class:`~agent.proctor.sampling.FrameSampler`) so the smoother gets its confirming
+readings sooner. Frames of a muted camera are not judged (they are black or frozen, and
+camera_off already says what is going on). Audio arrives as
 16 kHz mono 30 ms frames; each frame goes to the turn listeners (the offline
 interviewer's VAD) and into a buffer the voice analyser drains in a worker thread.
 
@@ -12,7 +17,12 @@ reported to the monitor as they happen; the heartbeat tick lets them mature.
 
 Out: every anomaly start and end goes at once to the proctors (and only to them) and
 into the outbox; a face anomaly's start also gets a snapshot, whose URL is added to the
-stored record (and to the ``ended`` message).
+stored record (and to the ``ended`` message). The message to the proctors goes first:
+encoding and uploading the snapshot happen after it, off the critical path.
+
+Statistics (frames seen, analysed, dropped while busy; the lag from sampling a frame to
+acting on its readings) are logged, with the interview id only, when the job ends:
+``python -m agent.bench capacity`` reads them from the worker's log.
 """
 
 from __future__ import annotations
@@ -31,14 +41,18 @@ from pydantic import JsonValue
 
 from agent.proctor.analysers import FaceAnalyser, SignalReading, VoiceAnalyser
 from agent.proctor.publisher import ProctorPublisher
+from agent.proctor.sampling import FrameSampler
 from agent.proctor.snapshots import SnapshotUploader
+from agent.proctor.stats import FrameStats
 from agent.records import InterviewRecords
 from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType
 from proctoring.monitor import ProctoringMonitor
+from proctoring.smoothing import Reading
 
 logger = logging.getLogger("proctorai.agent.live")
 
 FACE_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES, AnomalyType.NO_FACE})
+BURST_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES})
 AUDIO_RATE = 16000
 AUDIO_FRAME_MS = 30
 VOICE_CHUNK_SECONDS = 1.0
@@ -63,6 +77,7 @@ class LiveProctor:
         executor: Executor,
         snapshots: SnapshotUploader | None = None,
         frame_rate: float = 2.0,
+        burst_rate: float = 5.0,
         heartbeat_interval: float = 3.0,
     ) -> None:
         self._room = room
@@ -74,7 +89,8 @@ class LiveProctor:
         self._voice = voice
         self._executor = executor
         self._snapshots = snapshots
-        self._frame_interval = 1.0 / frame_rate
+        self._sampler = FrameSampler(frame_rate, max(burst_rate, frame_rate))
+        self._camera_muted = False
         self._heartbeat_interval = heartbeat_interval
         self._lock = asyncio.Lock()  # events are handled in order
         self._tasks: set[asyncio.Task[None]] = set()
@@ -85,10 +101,7 @@ class LiveProctor:
         self._last_rgb: NDArray[np.uint8] | None = None
         self._audio_listeners: list[AudioListener] = []
         self.present = asyncio.Event()
-        self.frames_seen = 0
-        self.frames_analysed = 0
-        self.frames_skipped_busy = 0
-        self.analysis_seconds: list[float] = []
+        self.stats = FrameStats()
         self._closed = False
 
     # -- wiring --------------------------------------------------------------------
@@ -182,6 +195,8 @@ class LiveProctor:
             (rtc.TrackSource.SOURCE_MICROPHONE, AnomalyType.MIC_OFF),
         ):
             live = any(p.source == source and not p.muted for p in publications)
+            if signal is AnomalyType.CAMERA_OFF:
+                self._camera_muted = not live
             self._spawn(self._condition(signal, not live, {"reason": "unpublished_or_muted"}))
 
     # -- media loops ---------------------------------------------------------------
@@ -190,43 +205,45 @@ class LiveProctor:
         stream = rtc.VideoStream.from_participant(
             participant=participant, track_source=rtc.TrackSource.SOURCE_CAMERA, capacity=1
         )
-        next_sample = 0.0
         in_flight: asyncio.Future[list[SignalReading]] | None = None
+        stats = self.stats
         try:
             async for event in stream:
-                self.frames_seen += 1
+                stats.seen += 1
+                if self._camera_muted:
+                    continue  # a muted camera's frames say nothing about the candidate
                 now = time.monotonic()
-                if now < next_sample:
+                if not self._sampler.due(now):
                     continue
                 if in_flight is not None and not in_flight.done():
-                    self.frames_skipped_busy += 1  # the engine is behind: drop, never queue
+                    stats.dropped_busy += 1  # the engine is behind: drop, never queue
                     continue
-                next_sample = now + self._frame_interval
+                self._sampler.taken(now)
                 t = time.time()
                 rgb = _to_rgb(event.frame)
                 in_flight = asyncio.get_running_loop().run_in_executor(
                     self._executor, self._timed_face, rgb, t
                 )
-                in_flight.add_done_callback(self._on_face_done(rgb))
+                in_flight.add_done_callback(self._on_face_done(rgb, t))
         finally:
             await stream.aclose()
 
     def _on_face_done(
-        self, rgb: NDArray[np.uint8]
+        self, rgb: NDArray[np.uint8], sampled_at: float
     ) -> Callable[[asyncio.Future[list[SignalReading]]], None]:
         def callback(future: asyncio.Future[list[SignalReading]]) -> None:
-            self._spawn(self._face_done(future, rgb))
+            self._spawn(self._face_done(future, rgb, sampled_at))
 
         return callback
 
     def _timed_face(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         began = time.perf_counter()
         readings = self._face.analyse(rgb, t)
-        self.analysis_seconds.append(time.perf_counter() - began)
+        self.stats.engine_seconds.append(time.perf_counter() - began)
         return readings
 
     async def _face_done(
-        self, future: asyncio.Future[list[SignalReading]], rgb: NDArray[np.uint8]
+        self, future: asyncio.Future[list[SignalReading]], rgb: NDArray[np.uint8], sampled_at: float
     ) -> None:
         try:
             readings = future.result()
@@ -235,9 +252,25 @@ class LiveProctor:
         except Exception:
             logger.exception("face analysis failed")
             return
-        self.frames_analysed += 1
+        self.stats.analysed += 1
         self._last_rgb = rgb
         await self._observe(readings)
+        self._steer_sampling(readings)
+        self.stats.lag_seconds.append(time.time() - sampled_at)
+
+    def _steer_sampling(self, readings: list[SignalReading]) -> None:
+        """Burst while a face reading points at an anomaly the monitor has not confirmed."""
+        open_types = {e.type for e in self._monitor.open_anomalies()}
+        waiting = any(
+            r.signal in BURST_TYPES
+            and r.reading is Reading.ANOMALOUS
+            and r.signal not in open_types
+            for r in readings
+        )
+        if waiting:
+            self._sampler.burst(time.monotonic())
+        else:
+            self._sampler.calm()
 
     async def _audio_loop(self, participant: rtc.RemoteParticipant) -> None:
         stream = rtc.AudioStream.from_participant(
@@ -365,6 +398,11 @@ class LiveProctor:
         if self._closed:
             return
         self._closed = True
+        self.stats.bursts = self._sampler.bursts
+        logger.info(
+            "proctor frame stats",
+            extra={"interview_id": self._monitor.interview_id, **self.stats.summary()},
+        )
         for task in [*self._media_tasks, *([self._background] if self._background else [])]:
             task.cancel()
         for task in [*self._media_tasks, *([self._background] if self._background else [])]:

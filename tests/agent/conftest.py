@@ -94,6 +94,9 @@ def agent_settings(
         "answer_timeout": 15.0,
         "candidate_gone_grace": 10.0,
         "outbox_drain_timeout": 5.0,
+        # the test machine's cores are shared with unrelated work: admit on job count
+        # only here (the CPU share is covered by tests/agent/test_capacity.py)
+        "agent_cpu_limit": None,
     }
     values.update(overrides)
     return AgentSettings(_env_file=None, **values)  # type: ignore[call-arg]

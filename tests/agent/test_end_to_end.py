@@ -1,23 +1,36 @@
 """End to end, on the real livekit-server and the real control API.
 
 A simulated candidate (real face photos on its camera, real speech on its microphone)
-is interviewed by the offline interviewer. Mid-interview its face becomes another
-person's, then a second face appears, then the face disappears. A hidden proctor must
-receive exactly those anomalies, each started and ended; the candidate must receive no
-proctoring message at all; and the control API must hold the events (with snapshots)
-and the transcript.
+is interviewed by the offline interviewer, on a short plan (two questions, spoken fast,
+short answers) so an interview takes well under a minute.
+
+* Faces: once the agent has enrolled the candidate's face, the face becomes another
+  person's, then a second face appears, then the face disappears. A hidden proctor must
+  receive exactly those anomalies, each started and ended; the candidate must receive no
+  proctoring message at all; the control API must hold the events (with snapshots), the
+  transcript and the lifecycle in_progress -> completed.
+* Conditions: the candidate mutes its camera, then its microphone, withdraws its camera
+  track and publishes it again, and finally leaves: camera_off (twice), mic_off and
+  candidate_left reach the proctor, started and ended, and nothing else does.
+
+The two interviews run side by side on one worker (as in production), which keeps the
+wall time of the pair near that of one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import Session, select
 
+from agent.settings import AgentSettings
 from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from proctoring.events import AnomalyType
 from tests.agent.conftest import (
@@ -40,71 +53,120 @@ from tests.sim.proctor import SimulatedProctor
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 
-SCRIPT = [
+QUESTIONS = 2
+# Seconds after the agent has enrolled the face (the timeline is held until then).
+FACE_SCRIPT = [
     FaceCue(0, "genuine"),
-    FaceCue(18, "impostor"),
-    FaceCue(32, "genuine"),
-    FaceCue(46, "two_people"),
-    FaceCue(58, "genuine"),
-    FaceCue(70, "empty"),
-    FaceCue(86, "genuine"),
+    FaceCue(3, "impostor"),  # face_mismatch: confirmed within ~1.5 s
+    FaceCue(8, "genuine"),  # ends after 5 s of the enrolled face
+    FaceCue(14, "two_people"),  # multiple_faces: confirmed within ~2 s
+    FaceCue(19, "genuine"),  # ends after 4 s of one face
+    FaceCue(24, "empty"),  # no_face: confirmed after ~7.5 s
+    FaceCue(34, "genuine"),  # ends after 2 s
 ]
-EXPECTED = {AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES, AnomalyType.NO_FACE}
+FACE_EXPECTED = {AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES, AnomalyType.NO_FACE}
+WAIT = 60.0  # generous bound for any one step on a loaded machine
 
 
-def _script() -> CandidateScript:
+def _frames() -> dict[str, bytes]:
+    return {
+        "genuine": frame_from_image(face_path("obama.jpg")),
+        "impostor": frame_from_image(face_path("biden.jpg")),
+        "two_people": frame_from_image(face_path("two_people.jpg")),
+        "empty": frame_from_image(None),
+    }
+
+
+def _script(faces: list[FaceCue]) -> CandidateScript:
     return CandidateScript(
-        frames={
-            "genuine": frame_from_image(face_path("obama.jpg")),
-            "impostor": frame_from_image(face_path("biden.jpg")),
-            "two_people": frame_from_image(face_path("two_people.jpg")),
-            "empty": frame_from_image(None),
-        },
-        faces=SCRIPT,
+        frames=_frames(),
+        faces=faces,
         speech=load_speech_48k(speaker_files(CANDIDATE_SPEAKER), gap_seconds=0.3),
-        answer_seconds=12.0,
+        answer_seconds=6.0,
     )
 
 
-async def _status(api: RunningAPI, interview_id: str) -> str:
+def _settings(tmp_path: Path, api: RunningAPI, livekit: TestLiveKitServer) -> AgentSettings:
+    return agent_settings(
+        tmp_path,
+        api,
+        livekit,
+        offline_words_per_minute=220,
+        answer_end_silence=1.0,
+        answer_timeout=6.0,
+        candidate_gone_grace=13.0,  # longer than candidate_left's 10 s debounce
+    )
+
+
+@dataclass
+class Joined:
+    interview: dict[str, Any]
+    proctor: SimulatedProctor
+    candidate: SimulatedCandidate
+
+
+async def _join(api: RunningAPI, faces: list[FaceCue]) -> Joined:
+    """Create an interview; a hidden proctor joins, then the candidate (timeline held)."""
+    interview = await create_interview(api, question_count=QUESTIONS, duration_minutes=5)
+    proctor_session = await open_link(api, interview["proctor_link"])
+    proctor = SimulatedProctor(proctor_session["livekit_url"], proctor_session["livekit_token"])
+    await proctor.start()
+    candidate_session = await open_link(api, interview["candidate_link"])
+    candidate = SimulatedCandidate(
+        candidate_session["livekit_url"], candidate_session["livekit_token"], _script(faces)
+    )
+    await candidate.start(begin_script=False)
+    return Joined(interview, proctor, candidate)
+
+
+async def _wait_completed(api: RunningAPI, interview_id: str, timeout: float) -> None:
+    """The agent stores ``completed``; the API may move on to ``evaluated`` at once."""
+    deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=api.url, timeout=10) as http:
-        response = await http.get(f"/interviews/{interview_id}", headers=api.recruiter)
-    status: str = response.json()["status"]
-    return status
+        while True:
+            response = await http.get(f"/interviews/{interview_id}", headers=api.recruiter)
+            if response.json()["status"] in ("completed", "evaluated"):
+                return
+            assert time.monotonic() < deadline, "the interview did not complete"
+            await asyncio.sleep(0.5)
 
 
-async def test_impostor_second_face_and_no_face_reach_the_proctor_only(
-    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
-) -> None:
-    settings = agent_settings(tmp_path, control_api, livekit_server)
-    interview = await create_interview(control_api, question_count=4, duration_minutes=5)
-    interview_id = interview["id"]
+def _stored(api: RunningAPI, interview_id: str) -> tuple[list[Any], list[Any], list[str]]:
+    with Session(api.app.state.engine) as session:
+        events = session.exec(
+            select(ProctoringEvent).where(ProctoringEvent.interview_id == interview_id)
+        ).all()
+        turns = session.exec(
+            select(TranscriptTurn).where(TranscriptTurn.interview_id == interview_id)
+        ).all()
+        transitions = session.exec(
+            select(LifecycleTransition).where(LifecycleTransition.interview_id == interview_id)
+        ).all()
+    statuses = [t.to_status for t in sorted(transitions, key=lambda t: t.at)]
+    return list(events), list(turns), statuses
 
-    async with running_worker(settings):
-        proctor_session = await open_link(control_api, interview["proctor_link"])
-        proctor = SimulatedProctor(proctor_session["livekit_url"], proctor_session["livekit_token"])
-        await proctor.start()
-        candidate_session = await open_link(control_api, interview["candidate_link"])
-        candidate = SimulatedCandidate(
-            candidate_session["livekit_url"], candidate_session["livekit_token"], _script()
-        )
-        await candidate.start()
-        try:
-            for anomaly in EXPECTED:
-                await proctor.wait_for(anomaly.value, "ended", timeout=150)
-            # the offline interview ends on its questions, or at worst on its 5-minute budget
-            deadline = time.monotonic() + 330
-            while await _status(control_api, interview_id) != "completed":
-                assert time.monotonic() < deadline, "the interview did not complete"
-                await asyncio.sleep(1)
-        finally:
-            await candidate.stop()
-            await proctor.stop()
+
+def _assert_lifecycle(statuses: list[str]) -> None:
+    assert "in_progress" in statuses and "completed" in statuses
+    assert statuses.index("in_progress") < statuses.index("completed")
+
+
+async def _faces_scenario(api: RunningAPI) -> None:
+    joined = await _join(api, FACE_SCRIPT)
+    proctor, candidate, interview_id = joined.proctor, joined.candidate, joined.interview["id"]
+    try:
+        await proctor.wait_for_signal("face_mismatch", "clean", timeout=WAIT)  # enrolled
+        candidate.begin_script()
+        for anomaly in FACE_EXPECTED:
+            await proctor.wait_for(anomaly.value, "ended", timeout=WAIT)
+        await _wait_completed(api, interview_id, timeout=WAIT)
+    finally:
+        await candidate.stop()
+        await proctor.stop()
 
     # The proctor received exactly the scripted anomalies, each started and ended once.
-    received = {(r.event.type, r.event.state.value) for r in proctor.log.anomalies}
-    assert received == {(t, s) for t in EXPECTED for s in ("started", "ended")}
-    assert len(proctor.log.anomalies) == 6
+    received = Counter((r.event.type, r.event.state.value) for r in proctor.log.anomalies)
+    assert received == Counter({(t, s): 1 for t in FACE_EXPECTED for s in ("started", "ended")})
     assert proctor.log.invalid == 0 and proctor.log.other_topics == []
     assert len(proctor.log.heartbeats) >= 10
     # Each anomaly started after its scripted segment began (not before: no false alarm).
@@ -116,27 +178,77 @@ async def test_impostor_second_face_and_no_face_reach_the_proctor_only(
     # The candidate received nothing at all.
     assert candidate.log.received == []
 
-    with Session(control_api.app.state.engine) as session:
-        events = session.exec(
-            select(ProctoringEvent).where(ProctoringEvent.interview_id == interview_id)
-        ).all()
-        turns = session.exec(
-            select(TranscriptTurn).where(TranscriptTurn.interview_id == interview_id)
-        ).all()
-        transitions = session.exec(
-            select(LifecycleTransition).where(LifecycleTransition.interview_id == interview_id)
-        ).all()
-    assert {e.type for e in events} == {t.value for t in EXPECTED}
-    assert len(events) == 3
+    events, turns, statuses = _stored(api, interview_id)
+    assert sorted(e.type for e in events) == sorted(t.value for t in FACE_EXPECTED)
     assert all(e.start_received and e.end_received and e.ended_at is not None for e in events)
     assert all(str(e.evidence.get("snapshot_url", "")).startswith("http") for e in events)
     assert all(e.evidence["enrollment"] == "live" for e in events)
     interviewer = [t for t in turns if t.role == "interviewer"]
     answers = [t for t in turns if t.role == "candidate"]
-    assert len(interviewer) == 1 + 4 + 1  # opening, four questions, closing
-    assert len(answers) >= 3
+    assert len(interviewer) == 1 + QUESTIONS + 1  # opening, the questions, closing
+    assert len(answers) >= 1
     assert all(t.ended_at is not None and t.ended_at > t.started_at for t in answers)
-    assert [t.to_status for t in sorted(transitions, key=lambda t: t.at)][-2:] == [
-        "in_progress",
-        "completed",
-    ]
+    _assert_lifecycle(statuses)
+
+
+async def _conditions_scenario(api: RunningAPI) -> None:
+    joined = await _join(api, [FaceCue(0, "genuine")])
+    proctor, candidate, interview_id = joined.proctor, joined.candidate, joined.interview["id"]
+    try:
+        await proctor.wait_for_signal("camera_off", "clean", timeout=WAIT)  # agent watching
+        await candidate.mute_camera(True)
+        await proctor.wait_count("camera_off", "started", 1, timeout=WAIT)
+        await candidate.mute_camera(False)
+        await proctor.wait_count("camera_off", "ended", 1, timeout=WAIT)
+
+        await candidate.mute_microphone(True)
+        await proctor.wait_count("mic_off", "started", 1, timeout=WAIT)
+        await candidate.mute_microphone(False)
+        await proctor.wait_count("mic_off", "ended", 1, timeout=WAIT)
+
+        await candidate.unpublish_camera()
+        await proctor.wait_count("camera_off", "started", 2, timeout=WAIT)
+        await candidate.publish_camera()
+        await proctor.wait_count("camera_off", "ended", 2, timeout=WAIT)
+
+        left_at = time.time()
+        await candidate.leave()
+        await proctor.wait_count("candidate_left", "started", 1, timeout=WAIT)
+        # the interviewer gives up after its grace period and the job closes the anomaly
+        await proctor.wait_count("candidate_left", "ended", 1, timeout=WAIT)
+        await _wait_completed(api, interview_id, timeout=WAIT)
+    finally:
+        await candidate.stop()
+        await proctor.stop()
+
+    received = Counter((r.event.type.value, r.event.state.value) for r in proctor.log.anomalies)
+    assert received == Counter(
+        {
+            ("camera_off", "started"): 2,
+            ("camera_off", "ended"): 2,
+            ("mic_off", "started"): 1,
+            ("mic_off", "ended"): 1,
+            ("candidate_left", "started"): 1,
+            ("candidate_left", "ended"): 1,
+        }
+    )
+    left = proctor.started("candidate_left")[0].event
+    assert left.started_at == pytest.approx(left_at, abs=2.0)  # when it began, not confirmed
+    assert candidate.log.received == []
+
+    events, _, statuses = _stored(api, interview_id)
+    assert Counter(e.type for e in events) == Counter(
+        {"camera_off": 2, "mic_off": 1, "candidate_left": 1}
+    )
+    assert all(e.start_received and e.end_received for e in events)
+    _assert_lifecycle(statuses)
+
+
+async def test_faces_and_conditions_reach_the_proctor_only(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    settings = _settings(tmp_path, control_api, livekit_server)
+    # one worker, both interviews at once; a failure in one cancels the other
+    async with running_worker(settings), asyncio.TaskGroup() as group:
+        group.create_task(_faces_scenario(control_api))
+        group.create_task(_conditions_scenario(control_api))

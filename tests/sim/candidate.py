@@ -87,8 +87,12 @@ class SimulatedCandidate:
         self._audio_source = rtc.AudioSource(AUDIO_RATE, 1, queue_size_ms=200)
         self.camera_track: rtc.LocalVideoTrack | None = None
         self.mic_track: rtc.LocalAudioTrack | None = None
+        self._stopped = False
+        self._script_start: float | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, begin_script: bool = True) -> None:
+        """Connect and publish; ``begin_script=False`` holds the face timeline at its first
+        cue until :meth:`begin_script` (tests wait for the agent's enrollment first)."""
         self.room.on("data_received", self._on_data)
         self.room.on("track_subscribed", self._on_track)
         await self.room.connect(self.url, self.token)
@@ -101,6 +105,8 @@ class SimulatedCandidate:
             self.mic_track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
         )
         self.log.started_at = time.time()
+        if begin_script:
+            self.begin_script()
         self._tasks = [
             asyncio.create_task(self._video_loop(), name="sim-video"),
             asyncio.create_task(self._audio_loop(), name="sim-audio"),
@@ -142,6 +148,10 @@ class SimulatedCandidate:
                 index = i
         return index
 
+    def begin_script(self) -> None:
+        """Start the face timeline now (until then the first cue's frame is shown)."""
+        self._script_start = time.monotonic()
+
     async def _video_loop(self) -> None:
         interval = 1.0 / self.script.fps
         start = time.monotonic()
@@ -153,7 +163,10 @@ class SimulatedCandidate:
         tick = 0
         while True:
             elapsed = time.monotonic() - start
-            index = self.frame_index_at(elapsed)
+            script_start = self._script_start
+            index = (
+                0 if script_start is None else self.frame_index_at(time.monotonic() - script_start)
+            )
             if index != current:
                 current = index
                 self.log.switched_at[index] = time.time()
@@ -201,13 +214,42 @@ class SimulatedCandidate:
             await self._audio_source.capture_frame(frame)  # paced by the source's queue
 
     async def mute_camera(self, muted: bool) -> None:
+        """What the camera button of a call does: the track stays published, muted."""
         assert self.camera_track is not None
         if muted:
             self.camera_track.mute()
         else:
             self.camera_track.unmute()
 
+    async def mute_microphone(self, muted: bool) -> None:
+        assert self.mic_track is not None
+        if muted:
+            self.mic_track.mute()
+        else:
+            self.mic_track.unmute()
+
+    async def unpublish_camera(self) -> None:
+        """The camera track is withdrawn altogether (a browser losing its camera)."""
+        assert self.camera_track is not None
+        await self.room.local_participant.unpublish_track(self.camera_track.sid)
+        self.camera_track = None
+
+    async def publish_camera(self) -> None:
+        """A new camera track on the same source (the camera is back)."""
+        self.camera_track = rtc.LocalVideoTrack.create_video_track("camera", self._video_source)
+        await self.room.local_participant.publish_track(
+            self.camera_track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
+        )
+
+    async def leave(self) -> None:
+        """Disconnect from the room (closing the tab); media stops with it."""
+        await self.stop()
+
     async def stop(self) -> None:
+        """Stop publishing and disconnect; calling it again does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

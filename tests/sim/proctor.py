@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from livekit import rtc
@@ -18,7 +19,9 @@ from proctoring.events import (
     TOPIC_ANOMALY,
     TOPIC_STATUS,
     AnomalyEvent,
+    AnomalyType,
     InvalidMessageError,
+    SignalState,
     StatusHeartbeat,
 )
 
@@ -89,6 +92,42 @@ class SimulatedProctor:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no {anomaly_type} {state} within {timeout} s")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.5))
+
+    async def wait_count(
+        self, anomaly_type: str, state: str, count: int, timeout: float
+    ) -> list[ReceivedAnomaly]:
+        """Wait until ``count`` messages of that type and state have arrived."""
+        found: list[ReceivedAnomaly] = []
+
+        def enough() -> bool:
+            nonlocal found
+            found = self.started(anomaly_type) if state == "started" else self.ended(anomaly_type)
+            return len(found) >= count
+
+        await self._wait(enough, timeout, f"{count} x {anomaly_type} {state}")
+        return found
+
+    async def wait_for_signal(self, signal: str, state: str, timeout: float) -> None:
+        """Wait for a heartbeat reporting ``signal`` in ``state`` (e.g. face_mismatch clean:
+        the agent has enrolled the candidate's face and judges it)."""
+
+        def seen() -> bool:
+            return any(
+                beat.signals.get(AnomalyType(signal)) is SignalState(state)
+                for beat in self.log.heartbeats
+            )
+
+        await self._wait(seen, timeout, f"heartbeat with {signal} {state}")
+
+    async def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {what} within {timeout} s")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.5))
