@@ -52,8 +52,9 @@ def test_helper_joining_is_flagged(encoder: GE2EEncoder, enrollment: VoiceEnroll
     candidate = load_audio(DATA / "1688-142285-0001.flac")[: 6 * SAMPLE_RATE]
     pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
     helper = load_audio(DATA / "2609-156975-0000.flac")
-    observations = _stream(VoiceAnalyzer(enrollment, encoder=encoder),
-                           np.concatenate([candidate, pause, helper]))
+    observations = _stream(
+        VoiceAnalyzer(enrollment, encoder=encoder), np.concatenate([candidate, pause, helper])
+    )
     assert observations[0].verdict is Verdict.SAME
     assert not observations[0].second_speaker
     helper_part = [o for o in observations if o.start >= 6.5]
@@ -64,8 +65,7 @@ def test_helper_joining_is_flagged(encoder: GE2EEncoder, enrollment: VoiceEnroll
     json.dumps(flagged.to_dict())  # evidence for the event log must be plain JSON
 
 
-def test_silence_yields_no_observations(encoder: GE2EEncoder,
-                                        enrollment: VoiceEnrollment) -> None:
+def test_silence_yields_no_observations(encoder: GE2EEncoder, enrollment: VoiceEnrollment) -> None:
     analyzer = VoiceAnalyzer(enrollment, encoder=encoder)
     assert _stream(analyzer, np.zeros(5 * SAMPLE_RATE, dtype=np.float32)) == []
 
@@ -77,8 +77,9 @@ def test_history_is_bounded(encoder: GE2EEncoder, enrollment: VoiceEnrollment) -
     assert len(analyzer._history) == 8
 
 
-def test_enrollment_from_another_model_is_refused(encoder: GE2EEncoder,
-                                                  enrollment: VoiceEnrollment) -> None:
+def test_enrollment_from_another_model_is_refused(
+    encoder: GE2EEncoder, enrollment: VoiceEnrollment
+) -> None:
     foreign = VoiceEnrollment(enrollment.embedding, "other-model", 10.0, -20.0)
     with pytest.raises(ValueError):
         VoiceAnalyzer(foreign, encoder=encoder)

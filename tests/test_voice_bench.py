@@ -38,8 +38,9 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, objec
 
 
 @pytest.mark.parametrize("method", ["ge2e", "seed"])
-def test_voices_command_on_a_small_manifest(tmp_path: Path, method: str,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_voices_command_on_a_small_manifest(
+    tmp_path: Path, method: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     manifest = tmp_path / "manifest.csv"
     (tmp_path / "audio").mkdir()
     rows = ["path,speaker"]
@@ -47,8 +48,19 @@ def test_voices_command_on_a_small_manifest(tmp_path: Path, method: str,
         (tmp_path / "audio" / name).symlink_to(DATA / name)
         rows.append(f"audio/{name},{name.split('-')[0]}")  # relative to the manifest
     manifest.write_text("\n".join(rows) + "\n")
-    result = _run(["voices", "--manifest", str(manifest), "--segment-seconds", "2",
-                   "--method", method, "--json"], capsys)
+    result = _run(
+        [
+            "voices",
+            "--manifest",
+            str(manifest),
+            "--segment-seconds",
+            "2",
+            "--method",
+            method,
+            "--json",
+        ],
+        capsys,
+    )
     # 15 s -> 7 segments, 12.6 s -> 6, 4.5 s -> 2: 15 segments, 105 pairs.
     assert result["segments"] == 15
     assert result["trials"] == 105

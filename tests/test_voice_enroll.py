@@ -73,5 +73,6 @@ def test_clipped_recording_is_rejected(encoder: GE2EEncoder, baseline: np.ndarra
 
 def test_embedding_length_is_checked() -> None:
     with pytest.raises(ValueError):
-        VoiceEnrollment(embedding=[0.0] * 10, model=MODEL_NAME, speech_seconds=9.0,
-                        level_dbfs=-25.0)
+        VoiceEnrollment(
+            embedding=[0.0] * 10, model=MODEL_NAME, speech_seconds=9.0, level_dbfs=-25.0
+        )

@@ -99,8 +99,10 @@ def test_embeddings_agree_with_pytorch_within_1e3(encoder: GE2EEncoder, name: st
 
 
 def test_batched_embedding_equals_one_by_one(encoder: GE2EEncoder) -> None:
-    wavs = [load_audio(DATA / "librispeech" / n)
-            for n in ("1688-142285-0002.flac", "2609-156975-0000.flac")]
+    wavs = [
+        load_audio(DATA / "librispeech" / n)
+        for n in ("1688-142285-0002.flac", "2609-156975-0000.flac")
+    ]
     together = encoder.embed_utterances(wavs)
     for wav, result in zip(wavs, together, strict=True):
         assert np.allclose(result.embedding, encoder.embed_utterance(wav), atol=1e-5)

@@ -23,19 +23,18 @@ def encoder() -> GE2EEncoder:
 
 @pytest.fixture(scope="module")
 def reference(encoder: GE2EEncoder) -> np.ndarray:
-    return enroll_voice(load_audio(DATA / "librispeech" / "1688-142285-0000.flac"),
-                        encoder).vector
+    return enroll_voice(load_audio(DATA / "librispeech" / "1688-142285-0000.flac"), encoder).vector
 
 
-def test_enrolled_voice_alone_is_not_flagged(encoder: GE2EEncoder,
-                                             reference: np.ndarray) -> None:
+def test_enrolled_voice_alone_is_not_flagged(encoder: GE2EEncoder, reference: np.ndarray) -> None:
     alone = load_audio(DATA / "librispeech" / "1688-142285-0001.flac")  # 12.6 s
     result = second_speaker_in_audio(alone, reference, encoder)
     assert not result.detected, result
 
 
-def test_second_librispeech_speaker_is_detected(encoder: GE2EEncoder,
-                                                reference: np.ndarray) -> None:
+def test_second_librispeech_speaker_is_detected(
+    encoder: GE2EEncoder, reference: np.ndarray
+) -> None:
     candidate = load_audio(DATA / "librispeech" / "1688-142285-0001.flac")[: 6 * SAMPLE_RATE]
     helper = load_audio(DATA / "librispeech" / "2609-156975-0000.flac")  # 4.5 s
     result = second_speaker_in_audio(np.concatenate([candidate, helper]), reference, encoder)
@@ -43,8 +42,9 @@ def test_second_librispeech_speaker_is_detected(encoder: GE2EEncoder,
     assert result.run_similarity is not None and result.run_similarity < 0.6
 
 
-def test_stranger_alone_is_a_mismatch_not_a_second_speaker(encoder: GE2EEncoder,
-                                                            reference: np.ndarray) -> None:
+def test_stranger_alone_is_a_mismatch_not_a_second_speaker(
+    encoder: GE2EEncoder, reference: np.ndarray
+) -> None:
     stranger = load_audio(DATA / "librispeech" / "2609-156975-0000.flac")
     result = second_speaker_in_audio(stranger, reference, encoder)
     assert not result.detected
@@ -70,8 +70,11 @@ def _solo_turns(rttm: Path, speaker: str) -> list[tuple[float, float]]:
             other |= inside
     mask = np.concatenate([[0], (own & ~other).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(mask))
-    return [(grid[a], grid[b - 1]) for a, b in zip(edges[0::2], edges[1::2], strict=True)
-            if grid[b - 1] - grid[a] >= 0.5]
+    return [
+        (grid[a], grid[b - 1])
+        for a, b in zip(edges[0::2], edges[1::2], strict=True)
+        if grid[b - 1] - grid[a] >= 0.5
+    ]
 
 
 def test_real_conversation(encoder: GE2EEncoder) -> None:
@@ -79,10 +82,12 @@ def test_real_conversation(encoder: GE2EEncoder) -> None:
     turns = _solo_turns(DATA / "multi-speaker" / "sample.rttm", "speaker91")
     assert len(turns) == 4
     *earlier, last = turns  # enrol on the earlier solo turns, keep the last one unseen
-    enrolled = np.concatenate([audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
-                               for a, b in earlier])
-    reference = encoder.embed_utterances([normalise_volume(enrolled)],
-                                         rate=ANALYSIS_RATE)[0].embedding
+    enrolled = np.concatenate(
+        [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in earlier]
+    )
+    reference = encoder.embed_utterances([normalise_volume(enrolled)], rate=ANALYSIS_RATE)[
+        0
+    ].embedding
     whole = second_speaker_in_audio(audio, reference, encoder)
     assert whole.detected, whole
     unseen_solo = audio[int(last[0] * SAMPLE_RATE) : int(last[1] * SAMPLE_RATE)]

@@ -25,8 +25,9 @@ def enrollment(encoder: GE2EEncoder) -> VoiceEnrollment:
     return enroll_voice(load_audio(DATA / "1688-142285-0000.flac"), encoder)
 
 
-def test_same_speaker_other_utterance_is_same(encoder: GE2EEncoder,
-                                              enrollment: VoiceEnrollment) -> None:
+def test_same_speaker_other_utterance_is_same(
+    encoder: GE2EEncoder, enrollment: VoiceEnrollment
+) -> None:
     other_take = load_audio(DATA / "1688-142285-0001.flac")
     for start in (0, 3, 6):  # three 3 s segments of a different recording
         segment = other_take[start * SAMPLE_RATE : (start + 3) * SAMPLE_RATE]
@@ -52,7 +53,7 @@ def test_quiet_segment_is_uncertain(encoder: GE2EEncoder, enrollment: VoiceEnrol
 
 
 def test_short_segment_is_uncertain(encoder: GE2EEncoder, enrollment: VoiceEnrollment) -> None:
-    stranger = load_audio(DATA / "2609-156975-0000.flac")[: SAMPLE_RATE]  # 1 s
+    stranger = load_audio(DATA / "2609-156975-0000.flac")[:SAMPLE_RATE]  # 1 s
     result = verify_segment(stranger, enrollment.vector, encoder)
     assert result.verdict is Verdict.UNCERTAIN
     assert "too little speech" in result.reason

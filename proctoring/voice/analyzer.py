@@ -84,7 +84,10 @@ class VoiceAnalyzer:
 
     def _observe(self, segment: SpeechSegment) -> VoiceObservation:
         assessment = assess_segment(
-            segment.samples, self._reference, self._encoder, self.config.verify,
+            segment.samples,
+            self._reference,
+            self._encoder,
+            self.config.verify,
             speech_seconds=segment.voiced_seconds,
         )
         verdict = assessment.verdict

@@ -49,8 +49,9 @@ def default_weights_path() -> Path:
     return Path(str(located))
 
 
-def partial_starts(n_samples: int, rate: float = PARTIAL_RATE,
-                   min_coverage: float = MIN_COVERAGE) -> list[int]:
+def partial_starts(
+    n_samples: int, rate: float = PARTIAL_RATE, min_coverage: float = MIN_COVERAGE
+) -> list[int]:
     """First mel frame of each partial window for an utterance of ``n_samples`` samples.
 
     Windows step by ``1 / rate`` seconds and cover the whole utterance; the last one is

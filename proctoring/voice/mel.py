@@ -56,8 +56,11 @@ def mel_filterbank(
     the returned array is read-only so the cache cannot be altered by a caller.
     """
     fft_freqs = np.linspace(0.0, sample_rate / 2.0, n_fft // 2 + 1)
-    edges = mel_to_hz(np.linspace(hz_to_mel(np.array([0.0]))[0],
-                                  hz_to_mel(np.array([sample_rate / 2.0]))[0], n_mels + 2))
+    edges = mel_to_hz(
+        np.linspace(
+            hz_to_mel(np.array([0.0]))[0], hz_to_mel(np.array([sample_rate / 2.0]))[0], n_mels + 2
+        )
+    )
     widths = np.diff(edges)
     ramps = edges[:, None] - fft_freqs[None, :]
     rising = -ramps[:-2] / widths[:-1, None]
@@ -76,9 +79,7 @@ def _analysis_window(n_fft: int) -> np.ndarray:
     return window
 
 
-def power_mel_spectrogram(
-    wav: np.ndarray, n_fft: int, hop_length: int, n_mels: int
-) -> np.ndarray:
+def power_mel_spectrogram(wav: np.ndarray, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
     """Mel power spectrogram with librosa's conventions, shape ``(frames, n_mels)``, float64.
 
     Frames are centred (the signal is zero-padded by half a window at each end), so there

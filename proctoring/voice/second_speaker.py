@@ -79,10 +79,10 @@ def detect_second_speaker(
     length = best[1] - best[0]
     run_similarity = float(sims[best[0] : best[1]].mean())
     if length < config.min_run_windows:
-        return SecondSpeakerResult(False, level, length, run_similarity,
-                                   "only the enrolled voice")
-    return SecondSpeakerResult(True, level, length, run_similarity,
-                               "another voice was heard alongside the enrolled voice")
+        return SecondSpeakerResult(False, level, length, run_similarity, "only the enrolled voice")
+    return SecondSpeakerResult(
+        True, level, length, run_similarity, "another voice was heard alongside the enrolled voice"
+    )
 
 
 def second_speaker_in_audio(

@@ -79,8 +79,10 @@ def voiced_flags(pcm: np.ndarray, aggressiveness: int = 2, frame_ms: int = 30) -
     size = config.frame_samples
     count = len(samples) // size
     return np.array(
-        [vad.is_speech(samples[k * size : (k + 1) * size].tobytes(), SAMPLE_RATE)
-         for k in range(count)],
+        [
+            vad.is_speech(samples[k * size : (k + 1) * size].tobytes(), SAMPLE_RATE)
+            for k in range(count)
+        ],
         dtype=bool,
     )
 

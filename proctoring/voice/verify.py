@@ -97,8 +97,9 @@ def assess_segment(
         )
     if speech_seconds < config.min_speech_seconds or len(audio) < SAMPLE_RATE:
         return SegmentAssessment(
-            SegmentVerdict(Verdict.UNCERTAIN, None, "too little speech to judge",
-                           speech_seconds, level),
+            SegmentVerdict(
+                Verdict.UNCERTAIN, None, "too little speech to judge", speech_seconds, level
+            ),
             None,
         )
     windows = encoder.embed_utterances([normalise_volume(audio)], rate=config.window_rate)[0]
@@ -117,5 +118,6 @@ def verify_segment(
     speech_seconds: float | None = None,
 ) -> SegmentVerdict:
     """Verdict on one speech segment against an enrolled embedding (see ``assess_segment``)."""
-    return assess_segment(samples, reference, encoder, config or VerifyConfig(),
-                          speech_seconds).verdict
+    return assess_segment(
+        samples, reference, encoder, config or VerifyConfig(), speech_seconds
+    ).verdict

@@ -60,9 +60,10 @@ def test_face_then_voice_baseline_makes_the_interview_ready(api: Api) -> None:
     assert face.json()["accepted"] is True
     assert face.json()["ready"] is False
     assert all(frame["accepted"] for frame in face.json()["frames"])
-    assert api.client.get(f"/interviews/{body['id']}", headers=api.recruiter).json()[
-        "status"
-    ] == "created"
+    assert (
+        api.client.get(f"/interviews/{body['id']}", headers=api.recruiter).json()["status"]
+        == "created"
+    )
 
     audio = _webm_opus(SPEECH / "1688-142285-0000.flac")
     voice = api.client.post(
@@ -76,9 +77,7 @@ def test_face_then_voice_baseline_makes_the_interview_ready(api: Api) -> None:
 
     detail = api.client.get(f"/interviews/{body['id']}", headers=api.recruiter).json()
     assert detail["status"] == "ready"
-    context = api.client.get(
-        f"/agent/interviews/{body['id']}/context", headers=api.service
-    ).json()
+    context = api.client.get(f"/agent/interviews/{body['id']}/context", headers=api.service).json()
     face_enrollment = FaceEnrollment.from_json(context["face_enrollment"])
     assert len(face_enrollment.embeddings) >= 3
     voice_enrollment = VoiceEnrollment.from_json(context["voice_enrollment"])

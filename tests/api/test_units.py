@@ -189,6 +189,10 @@ def test_short_livekit_secret_is_refused(tmp_path: Path) -> None:
 
 
 def test_settings_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker run in-process by earlier tests (livekit-agents) exports LIVEKIT_URL and
+    # its keys into os.environ for its job processes: start from a clean environment.
+    for name in ("LIVEKIT_URL", "LIVEKIT_PUBLIC_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", "")
     monkeypatch.setenv("PUBLIC_URL", "https://interviews.example.com/")
