@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from control_api.settings import load_or_create_dev_secrets
+from control_api.settings import fill_dev_secrets
 
 _GENERATED_SECRETS = ("service_token", "livekit_api_secret")
 
@@ -109,11 +109,7 @@ class AgentSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_dev_secrets(self) -> AgentSettings:
-        missing = [name for name in _GENERATED_SECRETS if getattr(self, name) is None]
-        if missing:
-            generated = load_or_create_dev_secrets(self.data_dir)
-            for name in missing:
-                object.__setattr__(self, name, SecretStr(generated[name]))
+        fill_dev_secrets(self, _GENERATED_SECRETS)
         return self
 
     @property

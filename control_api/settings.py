@@ -139,11 +139,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_dev_secrets(self) -> Settings:
-        missing = [name for name in _GENERATED_SECRETS if getattr(self, name) is None]
-        if missing:
-            generated = load_or_create_dev_secrets(self.data_dir)
-            for name in missing:
-                object.__setattr__(self, name, SecretStr(generated[name]))
+        fill_dev_secrets(self, _GENERATED_SECRETS)
         return self
 
     # --- derived values -------------------------------------------------------------
@@ -183,6 +179,19 @@ class Settings(BaseSettings):
         if not isinstance(value, SecretStr):
             raise RuntimeError(f"setting {name} has no value")
         return value.get_secret_value()
+
+
+def fill_dev_secrets(settings: BaseSettings, names: tuple[str, ...]) -> None:
+    """Give each unset secret among ``names`` its generated development value.
+
+    Shared by the API's and the agent's settings, so both read the same
+    ``DATA_DIR/dev-secrets.json`` the same way.
+    """
+    missing = [name for name in names if getattr(settings, name) is None]
+    if missing:
+        generated = load_or_create_dev_secrets(settings.data_dir)  # type: ignore[attr-defined]
+        for name in missing:
+            object.__setattr__(settings, name, SecretStr(generated[name]))
 
 
 def load_or_create_dev_secrets(data_dir: Path) -> dict[str, str]:
