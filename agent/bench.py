@@ -20,7 +20,7 @@ worker as a separate process (``python -m agent.worker start``; one process per 
 in production), and print figures and, last, one JSON line. The simulated candidates
 run in this process, on the same cores as the worker: on a 2-core machine the figures
 are a lower bound on what a worker alone would do. Run them from a repository checkout
-(they use ``tests/sim``).
+(they use ``agent/sim``).
 """
 
 from __future__ import annotations
@@ -296,15 +296,15 @@ async def _run(
     """Run ``count`` candidates with the same face cues (candidate i shifted by
     ``i * stagger`` seconds, modulo 5 s); one proctor each. The cues start once the
     agent has enrolled each candidate's face."""
-    from tests.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-    from tests.sim.media import (
+    from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+    from agent.sim.media import (
         CANDIDATE_SPEAKER,
         face_path,
         frame_from_image,
         load_speech_48k,
         speaker_files,
     )
-    from tests.sim.proctor import SimulatedProctor
+    from agent.sim.proctor import SimulatedProctor
 
     frames = {
         "genuine": frame_from_image(face_path("obama.jpg")),

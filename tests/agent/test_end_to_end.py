@@ -41,15 +41,15 @@ from tests.agent.conftest import (
     running_worker,
 )
 from tests.livekit_server import TestLiveKitServer
-from tests.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from tests.sim.media import (
+from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from agent.sim.media import (
     CANDIDATE_SPEAKER,
     face_path,
     frame_from_image,
     load_speech_48k,
     speaker_files,
 )
-from tests.sim.proctor import SimulatedProctor
+from agent.sim.proctor import SimulatedProctor
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 

@@ -8,7 +8,7 @@ import soundfile
 from agent.proctor.engines import LIVE, FaceAdapter, VoiceAdapter
 from proctoring.events import AnomalyType
 from proctoring.smoothing import Reading
-from tests.sim.media import (
+from agent.sim.media import (
     CANDIDATE_SPEAKER,
     OTHER_SPEAKER,
     face_path,

@@ -28,15 +28,15 @@ from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
 from tests.agent.servers import UvicornThread
 from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
 from tests.livekit_server import TestLiveKitServer
-from tests.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from tests.sim.media import (
+from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from agent.sim.media import (
     CANDIDATE_SPEAKER,
     face_path,
     frame_from_image,
     load_speech_48k,
     speaker_files,
 )
-from tests.sim.tokens import candidate_token
+from agent.sim.tokens import candidate_token
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ AUDIO_RATE = 48000
 BACKGROUND = (118, 124, 131)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TEST_MEDIA = REPO_ROOT / "tests" / "agent" / "data"
+TEST_MEDIA = REPO_ROOT / "demo" / "media"
 """Small real faces and voices shipped with the repository (licenses beside them)."""
 
 CANDIDATE_SPEAKER = "1688"

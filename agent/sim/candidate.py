@@ -23,7 +23,7 @@ import numpy as np
 from livekit import rtc
 from numpy.typing import NDArray
 
-from tests.sim.media import AUDIO_RATE, FRAME_HEIGHT, FRAME_WIDTH
+from agent.sim.media import AUDIO_RATE, FRAME_HEIGHT, FRAME_WIDTH
 
 logger = logging.getLogger("proctorai.sim.candidate")
 
