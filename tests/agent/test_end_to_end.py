@@ -31,6 +31,15 @@ import pytest
 from sqlmodel import Session, select
 
 from agent.settings import AgentSettings
+from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from agent.sim.media import (
+    CANDIDATE_SPEAKER,
+    face_path,
+    frame_from_image,
+    load_speech_48k,
+    speaker_files,
+)
+from agent.sim.proctor import SimulatedProctor
 from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from proctoring.events import AnomalyType
 from tests.agent.conftest import (
@@ -41,15 +50,6 @@ from tests.agent.conftest import (
     running_worker,
 )
 from tests.livekit_server import TestLiveKitServer
-from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from agent.sim.media import (
-    CANDIDATE_SPEAKER,
-    face_path,
-    frame_from_image,
-    load_speech_48k,
-    speaker_files,
-)
-from agent.sim.proctor import SimulatedProctor
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 

@@ -6,8 +6,6 @@ import numpy as np
 import soundfile
 
 from agent.proctor.engines import LIVE, FaceAdapter, VoiceAdapter
-from proctoring.events import AnomalyType
-from proctoring.smoothing import Reading
 from agent.sim.media import (
     CANDIDATE_SPEAKER,
     OTHER_SPEAKER,
@@ -15,6 +13,8 @@ from agent.sim.media import (
     frame_from_image,
     speaker_files,
 )
+from proctoring.events import AnomalyType
+from proctoring.smoothing import Reading
 
 
 def _frame(name: str | None) -> np.ndarray:

@@ -24,10 +24,6 @@ from agent.interviewer.realtime import RealtimeInterviewer
 from agent.outbox import Outbox
 from agent.records import InterviewRecords
 from agent.settings import AgentSettings
-from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
-from tests.agent.servers import UvicornThread
-from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
-from tests.livekit_server import TestLiveKitServer
 from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
 from agent.sim.media import (
     CANDIDATE_SPEAKER,
@@ -37,6 +33,10 @@ from agent.sim.media import (
     speaker_files,
 )
 from agent.sim.tokens import candidate_token
+from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
+from tests.agent.servers import UvicornThread
+from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
+from tests.livekit_server import TestLiveKitServer
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 
