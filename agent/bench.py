@@ -45,6 +45,7 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATS_MESSAGE = "proctor frame stats"
+IDLE_SECONDS = 6.0
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -58,7 +59,9 @@ def _percentile(values: list[float], q: float) -> float | None:
 class Stack:
     """livekit-server + control API + one worker process, on free ports."""
 
-    def __init__(self, workdir: Path, sensitivity: str, max_jobs: int) -> None:
+    def __init__(
+        self, workdir: Path, sensitivity: str, max_jobs: int, face_method: str = "tracked"
+    ) -> None:
         """Nothing runs until :meth:`start`."""
         from tests.agent.servers import UvicornThread, free_port
         from tests.livekit_server import TestLiveKitServer
@@ -66,6 +69,7 @@ class Stack:
         self.workdir = workdir
         self.sensitivity = sensitivity
         self.max_jobs = max_jobs
+        self.face_method = face_method
         self.livekit = TestLiveKitServer()
         self.api_thread = UvicornThread(None, free_port())
         self.agent_name = f"proctorai-bench-{secrets.token_hex(3)}"
@@ -106,6 +110,7 @@ class Stack:
             "AGENT_NAME": self.agent_name,
             "AGENT_HTTP_PORT": str(self.worker_port),
             "AGENT_MAX_JOBS": str(self.max_jobs),
+            "FACE_METHOD": self.face_method,
             "HEARTBEAT_INTERVAL": "1",
             "PROCTOR_POLL_INTERVAL": "1",
             "ENROLLMENT_FRAMES": "3",
@@ -208,6 +213,7 @@ class CpuSampler:
         self._known: dict[int, psutil.Process] = {}
         self.worker: list[float] = []  # share of all cores, 0..1
         self.machine: list[float] = []
+        self.times: list[float] = []  # monotonic time of each sample
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -233,6 +239,7 @@ class CpuSampler:
                     continue
             self.worker.append(total / 100.0 / cores)
             self.machine.append(psutil.cpu_percent(None) / 100.0)
+            self.times.append(time.monotonic())
 
     def start(self) -> None:
         self._thread.start()
@@ -250,6 +257,16 @@ class CpuSampler:
             "worker_cpu_p95": _percentile(self.worker, 0.95),
             "machine_cpu_mean": mean(self.machine),
         }
+
+    def window(self, start: float, end: float) -> tuple[float | None, float | None]:
+        """Mean worker and machine shares over samples taken in ``[start, end]``."""
+        picked = [i for i, t in enumerate(self.times) if start <= t <= end]
+        if not picked:
+            return None, None
+        return (
+            round(statistics.fmean(self.worker[i] for i in picked), 3),
+            round(statistics.fmean(self.machine[i] for i in picked), 3),
+        )
 
 
 def frame_stats(worker_log: str) -> list[dict[str, Any]]:
@@ -292,6 +309,7 @@ async def _run(
     *,
     fps: float = 10.0,
     stagger: float = 0.0,
+    marks: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``count`` candidates with the same face cues (candidate i shifted by
     ``i * stagger`` seconds, modulo 5 s); one proctor each. The cues start once the
@@ -346,6 +364,10 @@ async def _run(
             candidate.begin_script()
 
         await asyncio.gather(*(begin_when_enrolled(c, p) for c, p in pairs))
+        if marks is not None:
+            # the steady state: everyone enrolled and genuine, until the first switch
+            marks["steady_from"] = time.monotonic() + 3.0
+            marks["steady_to"] = time.monotonic() + (cues[1][0] if len(cues) > 1 else 0.0)
         await asyncio.sleep(cues[-1][0] + 5.0 + 12)
         results = []
         for candidate, proctor in pairs:
@@ -450,38 +472,66 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
 
 def capacity(args: argparse.Namespace) -> dict[str, Any]:
     counts = [int(c) for c in args.counts.split(",")]
+    cores = psutil.cpu_count() or 1
     runs = []
     for count in counts:
         cues = [(0.0, "genuine"), (args.seconds, "impostor"), (args.seconds + 10, "genuine")]
+        marks: dict[str, float] = {}
         with tempfile.TemporaryDirectory(prefix="proctorai-bench-") as tmp:
-            stack = Stack(Path(tmp), args.sensitivity, max_jobs=count)
+            stack = Stack(Path(tmp), args.sensitivity, max_jobs=count, face_method=args.face_method)
             stack.start()
             assert stack.worker is not None
             sampler = CpuSampler(stack.worker.pid)
             sampler.start()
             try:
+                time.sleep(IDLE_SECONDS)  # the worker and its warm processes, no job yet
+                idle = time.monotonic()
                 started = time.monotonic()
-                results = asyncio.run(_run(stack, count, cues, fps=args.fps, stagger=1.0))
+                results = asyncio.run(
+                    _run(stack, count, cues, fps=args.fps, stagger=1.0, marks=marks)
+                )
                 elapsed = time.monotonic() - started
             finally:
                 sampler.stop()
                 stack.stop()
+        idle_worker, _ = sampler.window(idle - IDLE_SECONDS + 1.0, idle)
+        steady_worker, steady_machine = sampler.window(
+            marks.get("steady_from", 0.0), marks.get("steady_to", 0.0)
+        )
+        per_candidate = (
+            round((steady_worker - (idle_worker or 0.0)) * cores / count, 3)
+            if steady_worker is not None
+            else None
+        )
         summary = {
             "candidates": count,
+            "face_method": args.face_method,
             "seconds": round(elapsed, 1),
             **_summary(results),
             **_frames_summary(frame_stats(stack.worker_log)),
             **sampler.summary(),
+            "worker_cores_idle": None if idle_worker is None else round(idle_worker * cores, 3),
+            "worker_cores_steady": None
+            if steady_worker is None
+            else round(steady_worker * cores, 3),
+            "machine_cpu_steady": steady_machine,
+            "cores_per_candidate": per_candidate,
+            "candidates_per_2_cores_at_80pct": None
+            if not per_candidate
+            else round((2 * 0.8 - (idle_worker or 0.0) * cores) / per_candidate, 1),
         }
         runs.append(summary)
         print(
-            f"{count:>3} candidates ({summary['jobs_reporting']} jobs ran): "
-            f"detected {summary['detected']}/{summary['switches']}, "
+            f"{count:>3} candidates ({summary['jobs_reporting']} jobs ran, "
+            f"{args.face_method}): detected {summary['detected']}/{summary['switches']}, "
             f"latency p50 {summary['latency_p50']} s p95 {summary['latency_p95']} s; "
             f"frame lag p50 {summary['frame_lag_p50']} s p95 {summary['frame_lag_p95']} s "
             f"(engine p50 {summary['engine_p50']} s, dropped busy "
-            f"{summary['dropped_busy_share']}); worker CPU {summary['worker_cpu_mean']} "
-            f"of 2 cores, machine {summary['machine_cpu_mean']}; "
+            f"{summary['dropped_busy_share']}); worker {summary['worker_cores_steady']} "
+            f"cores in steady state ({summary['worker_cores_idle']} idle), "
+            f"{summary['cores_per_candidate']} per candidate, so "
+            f"{summary['candidates_per_2_cores_at_80pct']} per 2 dedicated cores at 80%; "
+            f"machine {summary['machine_cpu_steady']}; "
             f"false {summary['false_anomalies']} {summary['false_types']}",
             flush=True,
         )
@@ -505,6 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     cap.add_argument("--seconds", type=float, default=45.0)
     cap.add_argument("--fps", type=float, default=10.0, help="camera frames sent per candidate")
     cap.add_argument("--sensitivity", default="standard")
+    cap.add_argument(
+        "--face-method",
+        choices=["tracked", "seeds"],
+        default="tracked",
+        help="seeds: the seeds' per-frame face check, for comparison",
+    )
     cap.set_defaults(run=capacity)
     args = parser.parse_args(argv)
     result = args.run(args)

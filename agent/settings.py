@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,9 @@ class AgentSettings(BaseSettings):
     second at a time; see :mod:`agent.proctor.sampling`)."""
     face_workers: int = Field(default=2, ge=1)
     """Threads running the face engine, shared by every job of this process."""
+    face_method: Literal["tracked", "seeds"] = "tracked"
+    """``seeds``: the seeds' per-frame check (every frame searched and encoded in full),
+    only for the capacity benchmark's comparison; never for real interviews."""
     heartbeat_interval: float = Field(default=3.0, gt=0)
     enrollment_frames: int = Field(default=5, ge=1)
     """Good frames used to enroll a face when the interview has no baseline."""
@@ -89,6 +93,9 @@ class AgentSettings(BaseSettings):
     """Default: ``DATA_DIR/agent-outbox.sqlite3``."""
     outbox_drain_timeout: float = Field(default=10.0, ge=0)
     """How long a finishing job waits for its outbox to drain before leaving the rest."""
+    job_cleanup_timeout: float = Field(default=30.0, gt=0)
+    """Bound on a job's whole cleanup (ending anomalies, publishing, draining): a job
+    shut down from outside never hangs its worker."""
 
     # Interviewer
     openai_api_key: SecretStr | None = None

@@ -83,3 +83,24 @@ def test_enrollment_from_another_model_is_refused(
     foreign = VoiceEnrollment(enrollment.embedding, "other-model", 10.0, -20.0)
     with pytest.raises(ValueError):
         VoiceAnalyzer(foreign, encoder=encoder)
+
+
+def test_restart_stream_drops_the_open_segment(
+    encoder: GE2EEncoder, enrollment: VoiceEnrollment
+) -> None:
+    """Audio lost mid-speech: what came before the gap is never judged with what follows."""
+    speech = to_int16(load_audio(DATA / "1688-142285-0001.flac")[: 4 * SAMPLE_RATE])
+    silence = np.zeros(2 * SAMPLE_RATE, dtype=np.int16)
+    analyzer = VoiceAnalyzer(enrollment, encoder=encoder)
+    before = analyzer.push(speech[: 3 * SAMPLE_RATE])  # still speaking: segment open
+    analyzer.restart_stream()
+    after = analyzer.push(np.concatenate([speech[3 * SAMPLE_RATE :], silence]))
+    after += analyzer.flush()
+    # without the restart the open 3 s would end in one segment with the last second;
+    # after it, only the audio pushed after the gap (1 s of speech) is judged,
+    # with times counted from the restart
+    assert all(o.end <= 3.0 + 1e-6 for o in after)
+    assert after and all(o.speech_seconds <= 1.5 for o in after)  # VAD hangover included
+    control = VoiceAnalyzer(enrollment, encoder=encoder)
+    joined = control.push(np.concatenate([speech, silence])) + control.flush()
+    assert not before and any(o.speech_seconds > 2.5 for o in joined)

@@ -1,8 +1,10 @@
 """The offline interviewer's voice in the room: one published audio track.
 
-Samples are pushed in 10 ms frames into an :class:`rtc.AudioSource`, whose bounded queue
-paces the push at real time; :meth:`RoomSpeaker.say` returns once the audio has played
-out, so the interviewer knows when its question has been heard in full.
+Samples are pushed in 100 ms frames into an :class:`rtc.AudioSource`, whose bounded queue
+paces the push at real time (10 ms frames cost ten times the calls into the WebRTC stack
+for the same audio: measurable CPU when one worker speaks in many rooms).
+:meth:`RoomSpeaker.say` returns once the audio has played out, so the interviewer knows
+when its question has been heard in full.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from livekit import rtc
 from numpy.typing import NDArray
 
 RATE = 48000
-_FRAME = RATE // 100
+_FRAME = RATE // 10  # 100 ms
 
 
 class RoomSpeaker:

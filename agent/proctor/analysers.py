@@ -41,6 +41,11 @@ class FaceAnalyser(Protocol):
 class VoiceAnalyser(Protocol):
     """Judges the candidate's speech, fed continuously (blocking; run in a worker thread)."""
 
-    def push(self, pcm: NDArray[np.int16], t_end: float) -> list[SignalReading]:
-        """Feed 16 kHz mono samples ending at ``t_end``; readings for finished segments."""
+    def push(
+        self, pcm: NDArray[np.int16], t_end: float, gap_before: bool = False
+    ) -> list[SignalReading]:
+        """Feed 16 kHz mono samples ending at ``t_end``; readings for finished segments.
+
+        ``gap_before``: audio before these samples was dropped (the engine fell behind),
+        so they do not continue the speech fed so far."""
         ...

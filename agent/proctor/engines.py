@@ -19,6 +19,7 @@ import asyncio
 import io
 import logging
 import threading
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +40,7 @@ from proctoring.face import (
     enroll,
 )
 from proctoring.face.enroll import EnrollmentResult
+from proctoring.face_signals import face_evidence, face_readings
 from proctoring.smoothing import Reading
 from proctoring.voice.analyzer import VoiceAnalyzer, VoiceObservation
 from proctoring.voice.audio_io import resample_to_16k, to_float32
@@ -60,45 +62,41 @@ LIVE = "live"
 def _readings(
     observation: FaceObservation, t: float, evidence: dict[str, JsonValue]
 ) -> list[SignalReading]:
-    count = observation.face_count
-    if count == 0:
-        identity = Reading.UNCERTAIN
-    elif observation.verdict is Verdict.MISMATCH:
-        identity = Reading.ANOMALOUS
-    elif observation.verdict is Verdict.MATCH:
-        identity = Reading.CLEAN
-    else:
-        identity = Reading.UNCERTAIN
+    """The three face signals' readings, mapped by :func:`proctoring.face_signals.face_readings`
+    (the one mapping shared with the tests and benchmarks)."""
     return [
-        SignalReading(
-            AnomalyType.NO_FACE,
-            t,
-            Reading.ANOMALOUS if count == 0 else Reading.CLEAN,
-            1.0,
-            evidence,
-        ),
-        SignalReading(
-            AnomalyType.MULTIPLE_FACES,
-            t,
-            Reading.ANOMALOUS if count > 1 else Reading.CLEAN,
-            1.0,
-            evidence,
-        ),
-        SignalReading(AnomalyType.FACE_MISMATCH, t, identity, 1.0, evidence),
+        SignalReading(signal, t, reading, 1.0, evidence)
+        for signal, reading in face_readings(observation).items()
     ]
+
+
+class FaceChecker(Protocol):
+    """What judges one frame: the live verifier, or the seeds' method in benchmarks."""
+
+    def analyze(self, frame: NDArray[np.uint8]) -> FaceObservation: ...
 
 
 class FaceAdapter:
     """Face verdicts for one interview; enrolls from the live stream when needed."""
 
-    def __init__(self, enrollment: FaceEnrollment | None, live_frames: int = 5) -> None:
+    def __init__(
+        self, enrollment: FaceEnrollment | None, live_frames: int = 5, method: str = "tracked"
+    ) -> None:
         self._lock = threading.Lock()
-        self._verifier = FaceVerifier(enrollment) if enrollment is not None else None
+        self._method = method
+        self._verifier = self._verifier_for(enrollment) if enrollment is not None else None
         self.enrollment_source = BASELINE if enrollment is not None else LIVE
         self._live_frames = max(live_frames, EnrollPolicy().min_frames)
         self._pending: list[NDArray[np.uint8]] = []
         # a throwaway verifier only counts faces until the live enrollment exists
         self.enrolled_at: float | None = None
+
+    def _verifier_for(self, enrollment: FaceEnrollment) -> FaceChecker:
+        if self._method == "seeds":
+            from proctoring.face.seed_method import SeedFaceVerifier
+
+            return SeedFaceVerifier(enrollment)
+        return FaceVerifier(enrollment)
 
     @property
     def enrolled(self) -> bool:
@@ -112,12 +110,7 @@ class FaceAdapter:
         return _readings(observation, t, self._evidence(observation))
 
     def _evidence(self, observation: FaceObservation) -> dict[str, JsonValue]:
-        return {
-            "face_count": observation.face_count,
-            "distance": None if observation.distance is None else round(observation.distance, 4),
-            "verdict": observation.verdict.value,
-            "enrollment": self.enrollment_source,
-        }
+        return {**face_evidence(observation), "enrollment": self.enrollment_source}
 
     def _analyse_unenrolled(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         from proctoring.face import inspect_frame
@@ -130,7 +123,7 @@ class FaceAdapter:
                 if len(self._pending) >= self._live_frames:
                     result: EnrollmentResult = enroll(self._pending)
                     if result.enrollment is not None:
-                        self._verifier = FaceVerifier(result.enrollment)
+                        self._verifier = self._verifier_for(result.enrollment)
                         self.enrolled_at = t
                         logger.info("face enrolled from the live stream")
                     self._pending = []
@@ -155,7 +148,7 @@ async def build_face_analyser(
     baseline = context.files("baseline_image")
     references = context.files("reference_photo")
     if not baseline:
-        return FaceAdapter(None, settings.enrollment_frames)
+        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
     try:
         frames = [_decode_image(await client.download(f.download_path)) for f in baseline]
         reference = (
@@ -167,14 +160,14 @@ async def build_face_analyser(
         logger.warning(
             "baseline download failed; enrolling live", extra={"interview_id": context.interview_id}
         )
-        return FaceAdapter(None, settings.enrollment_frames)
+        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
     result = await asyncio.to_thread(enroll, frames, reference)
     if result.enrollment is None:
         logger.warning(
             "baseline refused; enrolling live", extra={"interview_id": context.interview_id}
         )
-        return FaceAdapter(None, settings.enrollment_frames)
-    return FaceAdapter(result.enrollment, settings.enrollment_frames)
+        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
+    return FaceAdapter(result.enrollment, settings.enrollment_frames, settings.face_method)
 
 
 _encoder_lock = threading.Lock()
@@ -229,10 +222,16 @@ class VoiceAdapter:
         self._stream_start: float | None = None
         self.enrolled_at: float | None = None
 
-    def push(self, pcm: NDArray[np.int16], t_end: float) -> list[SignalReading]:
+    def push(
+        self, pcm: NDArray[np.int16], t_end: float, gap_before: bool = False
+    ) -> list[SignalReading]:
         if self._analyzer is None:
             self._enroll_from(pcm, t_end)
             return []
+        if gap_before:
+            # never judge the audio on both sides of a gap as one stretch of speech
+            self._analyzer.restart_stream()
+            self._stream_start = None
         if self._stream_start is None:
             self._stream_start = t_end - pcm.size / 16000
         readings: list[SignalReading] = []

@@ -9,8 +9,11 @@ anomaly not yet confirmed, frames are sampled faster for a moment
 (:class:`~agent.proctor.sampling.FrameSampler`) so the smoother gets its confirming
 readings sooner. Frames of a muted camera are not judged (they are black or frozen, and
 camera_off already says what is going on). Audio arrives as
-16 kHz mono 30 ms frames; each frame goes to the turn listeners (the offline
-interviewer's VAD) and into a buffer the voice analyser drains in a worker thread.
+16 kHz mono 90 ms reads; each 30 ms frame of them goes to the turn listeners (the offline
+interviewer's VAD), and the audio into a buffer the voice analyser drains in a worker
+thread. When the voice engine falls so far behind that buffered audio must be dropped,
+the engine is told that a gap precedes the next chunk: the audio on either side of it is
+never analysed as one stretch of speech (that splice once looked like a second voice).
 
 Conditions: camera or microphone unpublished or muted, and the candidate leaving, are
 reported to the monitor as they happen; the heartbeat tick lets them mature.
@@ -55,7 +58,9 @@ FACE_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES, A
 BURST_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES})
 AUDIO_RATE = 16000
 AUDIO_FRAME_MS = 30
+AUDIO_FRAMES_PER_READ = 3  # read 90 ms at a time: a third of the calls, +60 ms at most
 VOICE_CHUNK_SECONDS = 1.0
+HIGH_LAYER_MIN_HEIGHT = 600  # cameras this tall are received at their middle layer
 VOICE_MAX_BUFFER_SECONDS = 10.0
 
 AudioListener = Callable[[bytes, float], None]
@@ -146,15 +151,15 @@ class LiveProctor:
 
     @staticmethod
     def _subscribe_if_wanted(publication: rtc.RemoteTrackPublication) -> None:
-        if (
-            publication.source
-            in (
-                rtc.TrackSource.SOURCE_CAMERA,
-                rtc.TrackSource.SOURCE_MICROPHONE,
-            )
-            and not publication.subscribed
+        if publication.source not in (
+            rtc.TrackSource.SOURCE_CAMERA,
+            rtc.TrackSource.SOURCE_MICROPHONE,
         ):
+            return
+        if not publication.subscribed:
             publication.set_subscribed(True)
+        if publication.source == rtc.TrackSource.SOURCE_CAMERA:
+            _prefer_analysis_layer(publication)
 
     def _on_participant_connected(self, participant: rtc.RemoteParticipant) -> None:
         if participant.identity == self._identity and not self._closed:
@@ -278,18 +283,26 @@ class LiveProctor:
             track_source=rtc.TrackSource.SOURCE_MICROPHONE,
             sample_rate=AUDIO_RATE,
             num_channels=1,
-            frame_size_ms=AUDIO_FRAME_MS,
+            frame_size_ms=AUDIO_FRAME_MS * AUDIO_FRAMES_PER_READ,
             capacity=200,
         )
         chunk: list[bytes] = []
         chunk_samples = 0
+        gap = False  # audio was dropped since the last chunk handed to the voice engine
         in_flight: asyncio.Future[list[SignalReading]] | None = None
+        listener_bytes = AUDIO_RATE * AUDIO_FRAME_MS // 1000 * 2
         try:
             async for event in stream:
                 t = time.time()
                 pcm = bytes(event.frame.data)
-                for listener in self._audio_listeners:
-                    listener(pcm, t)
+                if self._audio_listeners:
+                    # the listeners (the offline interviewer's VAD) take 30 ms frames
+                    count = len(pcm) // listener_bytes
+                    for i in range(count):
+                        frame = pcm[i * listener_bytes : (i + 1) * listener_bytes]
+                        frame_t = t - (count - 1 - i) * AUDIO_FRAME_MS / 1000
+                        for listener in self._audio_listeners:
+                            listener(frame, frame_t)
                 if self._voice is None:
                     continue
                 chunk.append(pcm)
@@ -297,15 +310,20 @@ class LiveProctor:
                 if chunk_samples < VOICE_CHUNK_SECONDS * AUDIO_RATE:
                     continue
                 if in_flight is not None and not in_flight.done():
-                    # the voice engine is behind: keep buffering, but bounded
+                    # the voice engine is behind: keep buffering, but bounded; what is
+                    # dropped is a gap the engine is told about (never spliced over)
                     while chunk_samples > VOICE_MAX_BUFFER_SECONDS * AUDIO_RATE:
-                        chunk_samples -= len(chunk.pop(0)) // 2
+                        dropped = len(chunk.pop(0)) // 2
+                        chunk_samples -= dropped
+                        gap = True
+                        self.stats.audio_dropped_seconds += dropped / AUDIO_RATE
                     continue
                 samples = np.frombuffer(b"".join(chunk), dtype=np.int16).copy()
                 chunk, chunk_samples = [], 0
                 in_flight = asyncio.get_running_loop().run_in_executor(
-                    self._executor, self._voice.push, samples, t
+                    self._executor, self._voice.push, samples, t, gap
                 )
+                gap = False
                 in_flight.add_done_callback(lambda fut: self._spawn(self._voice_done(fut)))
         finally:
             await stream.aclose()
@@ -424,6 +442,22 @@ class LiveProctor:
         room.off("track_unpublished", self._on_track_change)
         room.off("track_muted", self._on_mute_change)
         room.off("track_unmuted", self._on_mute_change)
+
+
+def _prefer_analysis_layer(publication: rtc.RemoteTrackPublication) -> None:
+    """Receive the simulcast layer the face engine needs, not the proctor's full view.
+
+    Every received frame is decoded, 15-30 a second, although 2 are judged: decoding a
+    720p camera costs several times what a 360p layer does, per candidate. The engine
+    shrinks frames to 480 px wide before its whole-frame search anyway, so a layer of
+    ~360 px high loses nothing for a seated candidate. Browsers (livekit-client) publish
+    720p as 180p/360p/720p layers; a camera under ``HIGH_LAYER_MIN_HEIGHT`` keeps its
+    full layer (a 480p camera's middle layer is only 240 px high).
+    """
+    if not publication.simulcasted or publication.height < HIGH_LAYER_MIN_HEIGHT:
+        return
+    with contextlib.suppress(ValueError):
+        publication.set_video_quality(rtc.VideoQuality.VIDEO_QUALITY_MEDIUM)
 
 
 def _to_rgb(frame: rtc.VideoFrame) -> NDArray[np.uint8]:

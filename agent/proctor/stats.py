@@ -33,6 +33,7 @@ class FrameStats:
     analysed: int = 0
     dropped_busy: int = 0
     bursts: int = 0
+    audio_dropped_seconds: float = 0.0
     lag_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=KEPT))
     engine_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=KEPT))
 
@@ -43,6 +44,7 @@ class FrameStats:
             "frames_analysed": self.analysed,
             "frames_dropped_busy": self.dropped_busy,
             "bursts": self.bursts,
+            "audio_dropped_seconds": round(self.audio_dropped_seconds, 2),
             "lag_p50": percentile(self.lag_seconds, 50),
             "lag_p95": percentile(self.lag_seconds, 95),
             "engine_p50": percentile(self.engine_seconds, 50),

@@ -12,7 +12,10 @@ import warnings
 
 import numpy as np
 
+from proctoring.face.detect import FaceBox
 from proctoring.face.encode import Embedding
+from proctoring.face.enroll import FaceEnrollment
+from proctoring.face.verify import DIFFERS, MATCHES, NO_FACE, FaceObservation, Verdict
 from proctoring.imaging import RGBImage
 
 with warnings.catch_warnings():
@@ -34,3 +37,37 @@ def seed_same_person(known: Embedding, candidate: Embedding) -> tuple[bool, floa
     same = bool(face_recognition.compare_faces([known], candidate, SEED_TOLERANCE)[0])
     distance = float(face_recognition.face_distance([known], candidate)[0])
     return same, distance
+
+
+class SeedFaceVerifier:
+    """The seeds' per-frame check behind the live verifier's interface.
+
+    Every frame is searched and encoded in full (no tracking, no reuse of a recent
+    verdict), and a face is the candidate's when it is within the seeds' tolerance of
+    the first enrolled embedding (their single enrollment photo). It exists so the
+    capacity benchmark can run the seeds' method through the same live pipeline
+    (``AGENT_FACE_METHOD=seeds``); production uses :class:`~proctoring.face.FaceVerifier`.
+    """
+
+    def __init__(self, enrollment: FaceEnrollment) -> None:
+        self.known = enrollment.embeddings[0]
+
+    def analyze(self, frame: RGBImage) -> FaceObservation:
+        locations = face_recognition.face_locations(frame)
+        encodings = face_recognition.face_encodings(frame, locations)
+        boxes = tuple(
+            FaceBox(top, right, bottom, left, 0.0) for top, right, bottom, left in locations
+        )
+        if not encodings:
+            return FaceObservation(0, boxes, Verdict.UNCERTAIN, NO_FACE)
+        judged = [seed_same_person(self.known, np.asarray(e, dtype=np.float64)) for e in encodings]
+        index = min(range(len(judged)), key=lambda i: judged[i][1])
+        same, distance = judged[index]
+        return FaceObservation(
+            face_count=len(boxes),
+            boxes=boxes,
+            verdict=Verdict.MATCH if same else Verdict.MISMATCH,
+            reason=MATCHES if same else DIFFERS,
+            distance=distance,
+            candidate_index=index,
+        )

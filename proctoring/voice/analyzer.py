@@ -78,6 +78,15 @@ class VoiceAnalyzer:
         """Add 16 kHz mono PCM (int16 or float32); return observations of finished segments."""
         return [self._observe(segment) for segment in self._segmenter.push(pcm)]
 
+    def restart_stream(self) -> None:
+        """Audio was lost: drop the open segment and count stream time afresh.
+
+        Without this, the speech before and after the loss would be cut into one segment
+        whose windows straddle the splice; their similarities dip like a second voice's.
+        The second-speaker history is kept: each of its windows was contiguous audio.
+        """
+        self._segmenter = SpeechSegmenter(self.config.vad)
+
     def flush(self) -> list[VoiceObservation]:
         """End of stream: analyse the segment still open, if any."""
         return [self._observe(segment) for segment in self._segmenter.flush()]
