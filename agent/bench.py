@@ -269,6 +269,32 @@ class CpuSampler:
         )
 
 
+def thread_cpu(root_pid: int) -> dict[str, float]:
+    """CPU seconds so far of every thread of a process tree, summed by thread name.
+
+    Native threads are named by the WebRTC stack (``VideoDecoderQue``,
+    ``AudioEncoderQue``, ``tokio-rt-worker``...); Python's (the event loop and the
+    engine pool) all show as ``python``.
+    """
+    totals: dict[str, float] = {}
+    try:
+        procs = [psutil.Process(root_pid), *psutil.Process(root_pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return totals
+    for proc in procs:
+        try:
+            threads = proc.threads()
+        except psutil.NoSuchProcess:
+            continue
+        for thread in threads:
+            try:
+                name = Path(f"/proc/{proc.pid}/task/{thread.id}/comm").read_text().strip()
+            except OSError:
+                continue
+            totals[name] = totals.get(name, 0.0) + thread.user_time + thread.system_time
+    return totals
+
+
 def frame_stats(worker_log: str) -> list[dict[str, Any]]:
     """The jobs' closing "proctor frame stats" lines (JSON log records) from the log."""
     found = []
@@ -290,7 +316,15 @@ def _frames_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 
     analysed = sum(int(r.get("frames_analysed", 0)) for r in records)
     dropped = sum(int(r.get("frames_dropped_busy", 0)) for r in records)
+    watched = sum(values("watched_seconds"))
     return {
+        # CPU of the engines per watched candidate-second (all jobs, whole interviews)
+        "face_engine_cores_per_candidate": round(sum(values("face_cpu_seconds")) / watched, 4)
+        if watched
+        else None,
+        "voice_engine_cores_per_candidate": round(sum(values("voice_cpu_seconds")) / watched, 4)
+        if watched
+        else None,
         "jobs_reporting": len(records),
         "frame_lag_p50": _percentile(values("lag_p50"), 0.5),
         "frame_lag_p95": _percentile(values("lag_p95"), 0.95),
@@ -364,11 +398,21 @@ async def _run(
             candidate.begin_script()
 
         await asyncio.gather(*(begin_when_enrolled(c, p) for c, p in pairs))
-        if marks is not None:
+        remaining = cues[-1][0] + 5.0 + 12
+        if marks is not None and len(cues) > 1 and cues[1][0] > 6.0 and stack.worker:
             # the steady state: everyone enrolled and genuine, until the first switch
-            marks["steady_from"] = time.monotonic() + 3.0
-            marks["steady_to"] = time.monotonic() + (cues[1][0] if len(cues) > 1 else 0.0)
-        await asyncio.sleep(cues[-1][0] + 5.0 + 12)
+            await asyncio.sleep(3.0)
+            marks["steady_from"] = time.monotonic()
+            before = thread_cpu(stack.worker.pid)
+            await asyncio.sleep(cues[1][0] - 3.0)
+            marks["steady_to"] = time.monotonic()
+            after = thread_cpu(stack.worker.pid)
+            span = marks["steady_to"] - marks["steady_from"]
+            marks.update(
+                {f"threads:{name}": (after[name] - before.get(name, 0.0)) / span for name in after}
+            )
+            remaining -= cues[1][0]
+        await asyncio.sleep(remaining)
         results = []
         for candidate, proctor in pairs:
             switches = [
@@ -515,12 +559,18 @@ def capacity(args: argparse.Namespace) -> dict[str, Any]:
             if steady_worker is None
             else round(steady_worker * cores, 3),
             "machine_cpu_steady": steady_machine,
+            "steady_threads_cores_per_candidate": {
+                key.removeprefix("threads:"): round(value / count, 4)
+                for key, value in sorted(marks.items(), key=lambda kv: -kv[1])
+                if key.startswith("threads:") and value / count >= 0.001
+            },
             "cores_per_candidate": per_candidate,
             "candidates_per_2_cores_at_80pct": None
             if not per_candidate
             else round((2 * 0.8 - (idle_worker or 0.0) * cores) / per_candidate, 1),
         }
         runs.append(summary)
+        threads_per_candidate: dict[str, float] = summary["steady_threads_cores_per_candidate"]
         print(
             f"{count:>3} candidates ({summary['jobs_reporting']} jobs ran, "
             f"{args.face_method}): detected {summary['detected']}/{summary['switches']}, "
@@ -533,6 +583,16 @@ def capacity(args: argparse.Namespace) -> dict[str, Any]:
             f"{summary['candidates_per_2_cores_at_80pct']} per 2 dedicated cores at 80%; "
             f"machine {summary['machine_cpu_steady']}; "
             f"false {summary['false_anomalies']} {summary['false_types']}",
+            flush=True,
+        )
+        print(
+            f"    engines per candidate: face {summary['face_engine_cores_per_candidate']} "
+            f"cores, voice {summary['voice_engine_cores_per_candidate']} cores",
+            flush=True,
+        )
+        print(
+            "    per candidate in steady state, cores by thread: "
+            + ", ".join(f"{k} {v}" for k, v in threads_per_candidate.items()),
             flush=True,
         )
     return {

@@ -242,9 +242,17 @@ class LiveProctor:
         return callback
 
     def _timed_face(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.thread_time()
         readings = self._face.analyse(rgb, t)
         self.stats.engine_seconds.append(time.perf_counter() - began)
+        self.stats.face_cpu_seconds += time.thread_time() - cpu
+        return readings
+
+    def _timed_voice(self, pcm: NDArray[np.int16], t: float, gap: bool) -> list[SignalReading]:
+        assert self._voice is not None
+        cpu = time.thread_time()
+        readings = self._voice.push(pcm, t, gap)
+        self.stats.voice_cpu_seconds += time.thread_time() - cpu
         return readings
 
     async def _face_done(
@@ -321,7 +329,7 @@ class LiveProctor:
                 samples = np.frombuffer(b"".join(chunk), dtype=np.int16).copy()
                 chunk, chunk_samples = [], 0
                 in_flight = asyncio.get_running_loop().run_in_executor(
-                    self._executor, self._voice.push, samples, t, gap
+                    self._executor, self._timed_voice, samples, t, gap
                 )
                 gap = False
                 in_flight.add_done_callback(lambda fut: self._spawn(self._voice_done(fut)))

@@ -9,6 +9,7 @@ job's closing log line. Only counts and durations are kept: nothing about the pe
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -34,6 +35,9 @@ class FrameStats:
     dropped_busy: int = 0
     bursts: int = 0
     audio_dropped_seconds: float = 0.0
+    face_cpu_seconds: float = 0.0  # CPU time (not wall time) spent in the face engine
+    voice_cpu_seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic)
     lag_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=KEPT))
     engine_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=KEPT))
 
@@ -45,6 +49,9 @@ class FrameStats:
             "frames_dropped_busy": self.dropped_busy,
             "bursts": self.bursts,
             "audio_dropped_seconds": round(self.audio_dropped_seconds, 2),
+            "face_cpu_seconds": round(self.face_cpu_seconds, 3),
+            "voice_cpu_seconds": round(self.voice_cpu_seconds, 3),
+            "watched_seconds": round(time.monotonic() - self.started, 1),
             "lag_p50": percentile(self.lag_seconds, 50),
             "lag_p95": percentile(self.lag_seconds, 95),
             "engine_p50": percentile(self.engine_seconds, 50),
