@@ -78,7 +78,7 @@ def test_a_small_face_is_followed_without_the_full_resolution_pass(
         return real_fallback(*args)
 
     monkeypatch.setattr(track, "detect_fallback", counted)
-    tracker = FaceTracker()
+    tracker = FaceTracker(settings=TrackSettings(still_scan_every=3))  # the plain cadence
     frames = [candidate(step, shift=(0, 0), scale=0.45) for step in range(7)]
     found = [tracker.find(frame) for frame in frames]
     assert all(len(f.boxes) == 1 for f in found)
@@ -144,3 +144,23 @@ def test_a_face_gone_dark_is_judged_again_not_carried(enrollment: FaceEnrollment
     dark = live.analyze(darkened(candidate(1), 0.05))
     assert not dark.carried_over
     assert dark.verdict is Verdict.UNCERTAIN and dark.distance is None
+
+
+def test_a_still_scene_skips_the_whole_frame_pass_up_to_its_bound() -> None:
+    """Nothing changes away from the face: the whole-frame pass runs only every
+    ``still_scan_every`` frames instead of every ``full_scan_every``."""
+    settings = TrackSettings(full_scan_every=3, still_scan_every=6)
+    tracker = FaceTracker(settings=settings)
+    found = [tracker.find(candidate(0)) for _ in range(13)]
+    assert all(len(f.boxes) == 1 for f in found)
+    assert [i for i, f in enumerate(found) if f.full_scan] == [0, 6, 12]
+    assert tracker.skipped_scans == 6  # frames 3, 4, 5 and 9, 10, 11 were due and skipped
+
+
+def test_a_change_away_from_the_face_brings_the_whole_frame_pass_back_at_once() -> None:
+    """Someone entering a still scene is searched for on the frame they appear in."""
+    tracker = FaceTracker(settings=TrackSettings(full_scan_every=3, still_scan_every=12))
+    still = [tracker.find(candidate(0)) for _ in range(5)]
+    assert [f.full_scan for f in still] == [True, False, False, False, False]
+    entered = tracker.find(with_visitor(candidate(0)))
+    assert entered.full_scan and len(entered.boxes) == 2

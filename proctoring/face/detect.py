@@ -25,6 +25,8 @@ from proctoring.face.quality import brighten
 from proctoring.imaging import RGBImage, luma, resize
 
 DARK_FRAME_LUMINANCE = 80.0
+NEAR_MARGIN = 0.6
+"""How far around a followed face the tracking pass searches, in face sizes."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def detect_fallback(lifted: RGBImage, settings: DetectionSettings) -> list[FaceB
 
 
 def detect_near(
-    lifted: RGBImage, box: FaceBox, face_px: int = 100, margin: float = 0.6
+    lifted: RGBImage, box: FaceBox, face_px: int = 100, margin: float = NEAR_MARGIN
 ) -> list[FaceBox]:
     """Look for faces only around ``box`` (a face seen in the previous frame).
 

@@ -14,6 +14,14 @@ default of 2), provided the reduced whole-frame pass can see it (about 90 px
 wide and up in a 640x480 frame, the same limit as without tracking). While
 more than one face is in view nothing is followed: every frame gets a
 whole-frame pass.
+
+When nothing has changed in the frame away from the followed face since the last
+whole-frame pass (:mod:`proctoring.face.scene`: a 64-px thumbnail compared block by
+block), nobody can have entered, and the pass due is skipped, up to ``still_scan_every``
+frames apart (a candidate still before a still background: most of an interview). Any
+change elsewhere (someone entering, the candidate moving a lot, the light) brings the
+pass back at once, so a face entering is counted at the latest on the frame it shows up
+in or ``full_scan_every - 1`` frames later, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proctoring.face.detect import (
+    NEAR_MARGIN,
     DetectionSettings,
     FaceBox,
     detect_fallback,
@@ -28,6 +37,7 @@ from proctoring.face.detect import (
     detect_reduced,
     lift_if_dark,
 )
+from proctoring.face.scene import Scene, changed_away_from, scene_of
 from proctoring.imaging import RGBImage
 
 SAME_FACE_IOU = 0.3
@@ -40,10 +50,17 @@ class TrackSettings:
 
     full_scan_every: int = 3
     face_px: int = 100
+    still_scan_every: int = 12
+    """With the scene still away from the face, a whole-frame pass at least this often
+    (6 s at 2 frames per second); equal to ``full_scan_every`` turns the test off."""
+    change_threshold: float = 10.0
+    """Grey levels a 40x40-pixel block's average must move by to count as a change."""
 
     def __post_init__(self) -> None:
         if self.full_scan_every < 1:
             raise ValueError("full_scan_every must be at least 1")
+        if self.still_scan_every < self.full_scan_every:
+            raise ValueError("still_scan_every must be at least full_scan_every")
 
 
 @dataclass(frozen=True)
@@ -67,12 +84,20 @@ class FaceTracker:
         self.settings = settings or TrackSettings()
         self._followed: FaceBox | None = None
         self._since_full_scan = 0
+        self._scene: Scene | None = None  # at the last whole-frame pass
+        self._scene_box: FaceBox | None = None  # the followed face then
+        self.skipped_scans = 0
+        """Whole-frame passes skipped because the scene was still (for statistics)."""
 
     def find(self, frame: RGBImage) -> Found:
         """Faces of the next frame of the stream."""
         lifted = lift_if_dark(frame)
         followed = self._followed
         due = followed is None or self._since_full_scan + 1 >= self.settings.full_scan_every
+        scene = scene_of(frame) if self._gating else None
+        if due and followed is not None and self._still(scene, followed):
+            due = False
+            self.skipped_scans += 1
         near: list[FaceBox] | None = None
         if followed is not None and not due:
             near = detect_near(lifted, followed, self.settings.face_px)
@@ -92,9 +117,29 @@ class FaceTracker:
             boxes = detect_fallback(lifted, self.detection)
         self._since_full_scan = 0
         self._followed = boxes[0] if len(boxes) == 1 else None
+        self._scene, self._scene_box = scene, self._followed
         return Found(tuple(boxes), full_scan=True)
+
+    @property
+    def _gating(self) -> bool:
+        return self.settings.still_scan_every > self.settings.full_scan_every
+
+    def _still(self, scene: Scene | None, followed: FaceBox) -> bool:
+        """May the whole-frame pass due now be skipped (nothing changed elsewhere)?"""
+        if scene is None or self._scene is None or self._scene_box is None:
+            return False
+        if self._since_full_scan + 1 >= self.settings.still_scan_every:
+            return False
+        return not changed_away_from(
+            self._scene,
+            scene,
+            [self._scene_box, followed],
+            margin=NEAR_MARGIN,
+            threshold=self.settings.change_threshold,
+        )
 
     def reset(self) -> None:
         """Forget the followed face (the next frame gets a whole-frame pass)."""
         self._followed = None
         self._since_full_scan = 0
+        self._scene = self._scene_box = None
