@@ -1,9 +1,12 @@
 """Landmarks, alignment and the 128-d embedding of one detected face.
 
-dlib's ResNet is the expensive step (about 100 ms per face on one core here,
-dlib built without BLAS), so it is only ever run on the faces a verdict
-needs. Alignment uses dlib's 5-point model, the one its encoder was trained
-with, and the aligned chip also serves for the quality measures.
+The embedding is dlib's face ResNet. dlib-bin runs it without BLAS (100-170 ms
+per face on one core here), so a plain encoding runs the numpy port of the same
+network on the same weights (:mod:`proctoring.face.resnet`, about 12-18 ms,
+equal to dlib's descriptor within 1e-6); only jittered encodings still go to
+dlib. The encoder is still the expensive step, so it is only ever run on the
+faces a verdict needs. Alignment uses dlib's 5-point model, the one its encoder
+was trained with, and the aligned chip also serves for the quality measures.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from proctoring.face.detect import FaceBox
-from proctoring.face.models import thread_models
+from proctoring.face.models import shared_encoder, thread_models
 from proctoring.face.quality import FaceQuality, brighten, measure_chip
 from proctoring.imaging import RGBImage
 
@@ -43,8 +46,12 @@ def align(frame: RGBImage, box: FaceBox) -> AlignedFace:
 def encode(face: AlignedFace, num_jitters: int = 0) -> Embedding:
     """Return the 128-d embedding of an aligned face (dim faces are lifted first).
 
-    ``num_jitters`` as in dlib: 0 means one forward pass; each jitter adds one.
+    ``num_jitters`` as in dlib: 0 or 1 means one forward pass of the chip as is (run
+    by the numpy port); more means the mean over that many randomly jittered copies
+    (run by dlib, whose random jitter the port does not reproduce).
     """
     chip = brighten(face.chip, face.quality.luminance)
+    if num_jitters <= 1:
+        return shared_encoder().compute(chip)
     descriptor = thread_models().encoder.compute_face_descriptor(chip, num_jitters)
     return np.asarray(descriptor, dtype=np.float64)

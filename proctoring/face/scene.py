@@ -40,7 +40,11 @@ def scene_of(frame: RGBImage) -> Scene:
     """The thumbnail of one frame (box-averaged grey, 64 px wide; about 0.3 ms)."""
     height, width = frame.shape[:2]
     thumb_height = max(BLOCK, round(THUMB_WIDTH * height / width))
-    grey = Image.fromarray(frame).convert("L").resize((THUMB_WIDTH, thumb_height), Image.Resampling.BOX)
+    grey = (
+        Image.fromarray(frame)
+        .convert("L")
+        .resize((THUMB_WIDTH, thumb_height), Image.Resampling.BOX)
+    )
     return Scene(np.asarray(grey, dtype=np.float32), height, width)
 
 
