@@ -3,8 +3,11 @@
 ``proctorai up``   starts livekit-server, the control API and the agent worker,
                    waits until each is healthy, prints the URLs and streams logs;
                    Ctrl-C stops them all.
-``proctorai demo`` starts the stack when it is not already running, creates a sample
-                   interview and prints its links.
+``proctorai demo`` the whole scripted demo: starts the stack when it is not already
+                   running, interviews a simulated candidate who is at times replaced,
+                   joined, absent or spoken for, and checks what the proctor received
+                   (``control_api/demo/``); exit code 0 when every scripted anomaly was
+                   detected and nothing else, 2 on a bad input.
 """
 
 from __future__ import annotations
@@ -21,10 +24,9 @@ from urllib.parse import urlsplit
 
 from control_api.livekit_config import livekit_keys_arg, render_livekit_config, write_livekit_config
 from control_api.settings import Settings, get_settings
-from control_api.stack import ServiceSpec, Stack, StackError, find_livekit_server, http_ok
+from control_api.stack import ServiceSpec, Stack, StackError, find_livekit_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = REPO_ROOT / "demo"
 
 
 def _api_bind(settings: Settings) -> tuple[str, int]:
@@ -141,14 +143,58 @@ def _banner(settings: Settings) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from control_api.demo import create_sample_interview
+    from control_api.demo.run import DemoOptions, main
 
-    settings = get_settings()
-    if http_ok(f"{settings.public_url}/healthz"):
-        create_sample_interview(settings, SAMPLE_DIR)
-        return 0
-    args.on_ready = lambda s: create_sample_interview(s, SAMPLE_DIR)
-    return cmd_up(args)
+    options = DemoOptions(
+        face=args.face,
+        impostor_face=args.impostor_face,
+        second_face=args.second_face,
+        voice=args.voice,
+        impostor_voice=args.impostor_voice,
+        json=args.json,
+    )
+    return main(options)
+
+
+def _add_demo_options(demo: argparse.ArgumentParser) -> None:
+    media = "demo/media"
+    demo.add_argument(
+        "--face",
+        type=Path,
+        metavar="PATH",
+        help=f"the candidate: an image or a folder of images of one person "
+        f"(default: {media}/faces/obama*.jpg)",
+    )
+    demo.add_argument(
+        "--impostor-face",
+        type=Path,
+        metavar="PATH",
+        help=f"who replaces the candidate on camera (default: {media}/faces/biden.jpg)",
+    )
+    demo.add_argument(
+        "--second-face",
+        type=Path,
+        metavar="PATH",
+        help=f"who appears beside the candidate (default: {media}/faces/biden.jpg)",
+    )
+    demo.add_argument(
+        "--voice",
+        type=Path,
+        metavar="FILE",
+        help=f"the candidate's speech, WAV or FLAC, any rate; the first 15 s are the "
+        f"baseline reading (default: {media}/voices/1688-*.flac)",
+    )
+    demo.add_argument(
+        "--impostor-voice",
+        type=Path,
+        metavar="FILE",
+        help=f"another person's speech, WAV or FLAC (default: {media}/voices/2414-*.flac)",
+    )
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as one JSON object on the last line of stdout",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="run livekit-server, the control API and the agent worker")
     up.set_defaults(run=cmd_up, on_ready=None)
-    demo = sub.add_parser("demo", help="run the stack and create a sample interview")
+    demo = sub.add_parser(
+        "demo", help="run a scripted interview of a simulated candidate and check the proctoring"
+    )
+    _add_demo_options(demo)
     demo.set_defaults(run=cmd_demo, on_ready=None)
     return parser
 

@@ -8,6 +8,12 @@ interviewer has fallen silent, speaks the next few seconds of its speech, then w
 for the next question. It records every data message it receives (a candidate must
 receive none) and the wall-clock time of each timeline switch (to measure latency).
 
+A driver can also take over from the timeline at any moment (the demo does):
+:meth:`SimulatedCandidate.show` puts a named frame on the camera, and
+:meth:`SimulatedCandidate.speak` plays a recording on the microphone continuously (looped,
+whatever the interviewer does: someone else talking for the candidate, or a long
+answer), until ``speak(None)`` returns to answering question by question.
+
 Used by the end-to-end tests, the benchmarks and the demo.
 """
 
@@ -67,6 +73,7 @@ class CandidateLog:
     answers: list[tuple[float, float]] = field(default_factory=list)
     received: list[ReceivedData] = field(default_factory=list)
     started_at: float = 0.0
+    shown: list[tuple[str, float]] = field(default_factory=list)  # show(): frame, epoch time
 
 
 class SimulatedCandidate:
@@ -89,6 +96,8 @@ class SimulatedCandidate:
         self.mic_track: rtc.LocalAudioTrack | None = None
         self._stopped = False
         self._script_start: float | None = None
+        self._shown: str | None = None  # frame forced by show(), over the timeline
+        self._continuous: NDArray[np.int16] | None = None  # recording forced by speak()
 
     async def start(self, *, begin_script: bool = True) -> None:
         """Connect and publish; ``begin_script=False`` holds the face timeline at its first
@@ -152,6 +161,19 @@ class SimulatedCandidate:
         """Start the face timeline now (until then the first cue's frame is shown)."""
         self._script_start = time.monotonic()
 
+    def show(self, frame: str | None) -> None:
+        """Put the frame named ``frame`` on the camera from now on (``None``: back to the
+        timeline); the next captured frame (within 1/fps) is it."""
+        if frame is not None and frame not in self.script.frames:
+            raise KeyError(f"no frame named {frame!r}")
+        self._shown = frame
+        self.log.shown.append((frame or "", time.time()))
+
+    def speak(self, speech: NDArray[np.int16] | None) -> None:
+        """Play ``speech`` (48 kHz mono) on the microphone continuously, looped, from now on;
+        ``None``: stop at once and go back to answering the interviewer's questions."""
+        self._continuous = None if speech is None or speech.size == 0 else speech
+
     async def _video_loop(self) -> None:
         interval = 1.0 / self.script.fps
         start = time.monotonic()
@@ -170,7 +192,8 @@ class SimulatedCandidate:
             if index != current:
                 current = index
                 self.log.switched_at[index] = time.time()
-            frame = frames[self.script.faces[index].frame]
+            shown = self._shown
+            frame = frames[shown if shown is not None else self.script.faces[index].frame]
             self._video_source.capture_frame(frame, timestamp_us=int(elapsed * 1e6))
             tick += 1
             await asyncio.sleep(max(0.0, start + tick * interval - time.monotonic()))
@@ -186,11 +209,35 @@ class SimulatedCandidate:
         self._speech_pos += length
         return chunk
 
+    def _continuous_chunk(self, playing: NDArray[np.int16], position: int) -> NDArray[np.int16]:
+        """The next 10 ms of a looped recording."""
+        end = position + _AUDIO_FRAME
+        if end <= playing.size:
+            return playing[position:end]
+        return np.concatenate([playing[position:], playing[: end - playing.size]])
+
     async def _audio_loop(self) -> None:
         silence = np.zeros(_AUDIO_FRAME, dtype=np.int16)
         pending: NDArray[np.int16] = np.zeros(0, dtype=np.int16)
         answer_started = 0.0
+        playing: NDArray[np.int16] | None = None
+        position = 0
         while True:
+            continuous = self._continuous
+            if continuous is not None:
+                if continuous is not playing:  # a new recording starts from its beginning
+                    playing, position = continuous, 0
+                    pending = np.zeros(0, dtype=np.int16)
+                    self._answering = True  # the interviewer's voice queues no answer
+                    self._interviewer_spoke = False
+                chunk = self._continuous_chunk(continuous, position)
+                position = (position + _AUDIO_FRAME) % continuous.size
+                frame = rtc.AudioFrame(chunk.tobytes(), AUDIO_RATE, 1, _AUDIO_FRAME)
+                await self._audio_source.capture_frame(frame)
+                continue
+            if playing is not None:  # speak(None): back to answering
+                playing = None
+                self._answering = False
             if pending.size == 0 and self._answering:
                 self._answering = False
                 self.log.answers.append((answer_started, time.time()))

@@ -33,14 +33,33 @@ def face_path(name: str) -> Path:
     return TEST_MEDIA / "faces" / name
 
 
-def frame_from_image(path: Path | None) -> bytes:
-    """A 640x480 RGBA frame with the photo (scaled to fit, centred); None: empty scene."""
+def frame_from_image(path: Path | None, scale: float = 1.0) -> bytes:
+    """A 640x480 RGBA frame with the photo (scaled to fit, centred); None: empty scene.
+
+    ``scale`` below 1 shows the photo smaller, as if the person sat further back (the
+    demo makes extra baseline pictures from one photo that way)."""
+    return scene_image([path] if path is not None else [], scale).convert("RGBA").tobytes()
+
+
+def scene_image(paths: list[Path], scale: float = 1.0) -> Image.Image:
+    """A 640x480 RGB scene with the photos read from ``paths`` (see :func:`compose_scene`)."""
+    return compose_scene([Image.open(path).convert("RGB") for path in paths], scale)
+
+
+def compose_scene(photos: list[Image.Image], scale: float = 1.0) -> Image.Image:
+    """A 640x480 RGB scene: the photos side by side (each fitted into its share of the
+    width, scaled by ``scale``, centred in it) on the neutral background; no photo: an
+    empty scene. Two photos make "two people in view" from any two faces."""
     canvas = Image.new("RGB", (FRAME_WIDTH, FRAME_HEIGHT), BACKGROUND)
-    if path is not None:
-        photo = Image.open(path).convert("RGB")
-        photo.thumbnail((FRAME_WIDTH, FRAME_HEIGHT))
-        canvas.paste(photo, ((FRAME_WIDTH - photo.width) // 2, (FRAME_HEIGHT - photo.height) // 2))
-    return canvas.convert("RGBA").tobytes()
+    if not photos:
+        return canvas
+    slot = FRAME_WIDTH // len(photos)
+    for index, original in enumerate(photos):
+        photo = original.convert("RGB")
+        photo.thumbnail((max(1, int(slot * scale)), max(1, int(FRAME_HEIGHT * scale))))
+        left = index * slot + (slot - photo.width) // 2
+        canvas.paste(photo, (left, (FRAME_HEIGHT - photo.height) // 2))
+    return canvas
 
 
 def load_speech_48k(paths: list[Path], gap_seconds: float = 0.0) -> NDArray[np.int16]:
