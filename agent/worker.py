@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import logging
 
-from livekit.agents import AgentServer, JobContext, JobExecutorType, JobRequest, cli
+from livekit.agents import (
+    AgentServer,
+    JobContext,
+    JobExecutorType,
+    JobProcess,
+    JobRequest,
+    cli,
+)
 
 from agent.api_client import ControlAPIClient
 from agent.capacity import CapacityGate, CpuLoad
@@ -57,6 +64,25 @@ def worker_load(server: AgentServer) -> float:
     capacity; LiveKit adds the accepted-but-not-running ones itself) and the CPU share
     (machine CPU over its limit)."""
     return max(_capacity().load(_running_ids(server)), _cpu_load().sample())
+
+
+def prepare_process(proc: JobProcess) -> None:
+    """Run once in each job process before it takes a job (warm processes run it ahead).
+
+    BLAS gets one thread: a worker runs many job processes on few cores, and each numpy
+    library's default of one thread per core made every matrix product fight the other
+    jobs for the same cores. The engines' weights are read here, not in a job, so a
+    candidate's proctoring starts at once instead of after seconds of loading.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from agent.proctor.engines import shared_voice_encoder
+    from proctoring.face.models import shared_encoder, thread_models
+
+    threadpool_limits(limits=1)
+    thread_models()
+    shared_encoder()
+    shared_voice_encoder()
 
 
 async def entrypoint(ctx: JobContext) -> None:
@@ -114,6 +140,7 @@ def build_server(
         num_idle_processes=min(3, current.agent_max_jobs),
         initialize_process_timeout=current.agent_process_init_timeout,
         job_executor_type=job_executor_type or JobExecutorType.PROCESS,
+        setup_fnc=prepare_process,
     )
 
     async def on_request(request: JobRequest) -> None:
