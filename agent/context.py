@@ -29,6 +29,11 @@ class InterviewContext:
     question_count: int
     sensitivity: str
     enrollment: tuple[EnrollmentFile, ...] = field(default=())
+    face_enrollment: str | None = None
+    """The face embeddings the API accepted from the baseline (FaceEnrollment JSON)."""
+    voice_enrollment: str | None = None
+    """The voice embedding the API accepted from the baseline (VoiceEnrollment JSON);
+    the recording itself is never stored, so this is the only voice baseline there is."""
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> InterviewContext:
@@ -54,6 +59,8 @@ class InterviewContext:
                 )
                 for ref in body.get("enrollment", [])
             ),
+            face_enrollment=body.get("face_enrollment") or None,
+            voice_enrollment=body.get("voice_enrollment") or None,
         )
 
     def files(self, *kinds: str) -> list[EnrollmentFile]:

@@ -144,7 +144,18 @@ def _decode_image(data: bytes) -> NDArray[np.uint8]:
 async def build_face_analyser(
     context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
 ) -> FaceAdapter:
-    """Enroll from the interview's baseline when it has one, else from the live stream."""
+    """The baseline's enrollment as the API accepted it; else enroll from the baseline
+    images; else from the live stream."""
+    if context.face_enrollment:
+        try:
+            accepted = FaceEnrollment.from_json(context.face_enrollment)
+        except (ValueError, KeyError, TypeError):
+            logger.warning(
+                "stored face enrollment unusable; trying the baseline images",
+                extra={"interview_id": context.interview_id},
+            )
+        else:
+            return FaceAdapter(accepted, settings.enrollment_frames, settings.face_method)
     baseline = context.files("baseline_image")
     references = context.files("reference_photo")
     if not baseline:
@@ -272,10 +283,19 @@ class VoiceAdapter:
 async def build_voice_analyser(
     context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
 ) -> VoiceAdapter:
-    """Enroll from the baseline recording when there is one, else from live speech."""
+    """The baseline's voice embedding as the API accepted it; else enroll from a baseline
+    recording file (older interviews); else from live speech."""
     baseline = context.files("baseline_audio")
     enrollment: VoiceEnrollment | None = None
-    if baseline:
+    if context.voice_enrollment:
+        try:
+            enrollment = VoiceEnrollment.from_json(context.voice_enrollment)
+        except (ValueError, KeyError, TypeError):
+            logger.warning(
+                "stored voice enrollment unusable; enrolling otherwise",
+                extra={"interview_id": context.interview_id},
+            )
+    if enrollment is None and baseline:
         try:
             data = await client.download(baseline[0].download_path)
             enrollment = await asyncio.to_thread(_enroll_recording, data)

@@ -88,3 +88,49 @@ def test_voice_adapter_enrolls_from_live_speech_then_flags_another_voice() -> No
     assert mismatch and all(r.reading is Reading.ANOMALOUS for r in mismatch)
     assert all(r.t > t for r in mismatch)  # epoch times follow the stream
     assert mismatch[0].evidence["enrollment"] == LIVE
+
+
+async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
+    """The API stores the baseline's embeddings (never the voice recording): the agent
+    enrolls from them, and falls back to live enrollment when they are unusable."""
+    from agent.api_client import ControlAPIClient
+    from agent.context import InterviewContext
+    from agent.proctor.engines import (
+        BASELINE,
+        build_face_analyser,
+        build_voice_analyser,
+        shared_voice_encoder,
+    )
+    from agent.settings import AgentSettings
+    from proctoring.face import enroll
+    from proctoring.voice.audio_io import load_audio
+    from proctoring.voice.enroll import enroll_voice
+
+    face = enroll([_frame("obama.jpg"), _frame("obama2.jpg"), _frame("obama.jpg")])
+    assert face.enrollment is not None
+    voice = enroll_voice(load_audio(speaker_files(CANDIDATE_SPEAKER)[0]), shared_voice_encoder())
+    body = {"interview_id": "i-1", "candidate_name": "A. Candidate"}
+    settings = AgentSettings(_env_file=None)  # type: ignore[call-arg]
+    client = ControlAPIClient("http://127.0.0.1:9", "unused")  # nothing to download
+    try:
+        stored = InterviewContext.from_api(
+            {
+                **body,
+                "face_enrollment": face.enrollment.to_json(),
+                "voice_enrollment": voice.to_json(),
+            }
+        )
+        face_adapter = await build_face_analyser(stored, client, settings)
+        voice_adapter = await build_voice_analyser(stored, client, settings)
+        assert face_adapter.enrolled and face_adapter.enrollment_source == BASELINE
+        assert voice_adapter.enrollment_source == BASELINE
+        readings = _by_signal(face_adapter.analyse(_frame("biden.jpg"), 2.0))
+        assert readings[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
+
+        broken = InterviewContext.from_api(
+            {**body, "face_enrollment": "{not json", "voice_enrollment": '{"model": "x"}'}
+        )
+        assert (await build_face_analyser(broken, client, settings)).enrollment_source == LIVE
+        assert (await build_voice_analyser(broken, client, settings)).enrollment_source == LIVE
+    finally:
+        await client.aclose()
