@@ -164,3 +164,15 @@ def test_a_change_away_from_the_face_brings_the_whole_frame_pass_back_at_once() 
     assert [f.full_scan for f in still] == [True, False, False, False, False]
     entered = tracker.find(with_visitor(candidate(0)))
     assert entered.full_scan and len(entered.boxes) == 2
+
+
+def test_an_empty_picture_is_not_searched_again_while_it_stays_the_same() -> None:
+    """Nobody in view: the whole search (with its full-resolution fallback) runs once,
+    then only every ``still_scan_every`` frames, and at once when someone appears."""
+    tracker = FaceTracker(settings=TrackSettings(full_scan_every=3, still_scan_every=5))
+    empty = webcam_frame(without_face())
+    found = [tracker.find(empty) for _ in range(6)]
+    assert all(f.boxes == () for f in found)
+    assert [f.full_scan for f in found] == [True, False, False, False, False, True]
+    back = tracker.find(candidate(0))
+    assert back.full_scan and len(back.boxes) == 1

@@ -21,7 +21,9 @@ block), nobody can have entered, and the pass due is skipped, up to ``still_scan
 frames apart (a candidate still before a still background: most of an interview). Any
 change elsewhere (someone entering, the candidate moving a lot, the light) brings the
 pass back at once, so a face entering is counted at the latest on the frame it shows up
-in or ``full_scan_every - 1`` frames later, as before.
+in or ``full_scan_every - 1`` frames later, as before. Likewise, a picture in which the
+whole search (fallback included, the costliest pass of all) found nobody is not searched
+again while it stays the same: nobody in view costs almost nothing.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class FaceTracker:
         self._since_full_scan = 0
         self._scene: Scene | None = None  # at the last whole-frame pass
         self._scene_box: FaceBox | None = None  # the followed face then
+        self._last_empty = False  # the last whole-frame search found nobody
         self.skipped_scans = 0
         """Whole-frame passes skipped because the scene was still (for statistics)."""
 
@@ -98,6 +101,12 @@ class FaceTracker:
         if due and followed is not None and self._still(scene, followed):
             due = False
             self.skipped_scans += 1
+        if followed is None and self._empty_and_unchanged(scene):
+            # nobody was found in this very picture: the search (with its costly
+            # full-resolution fallback) would find nobody again
+            self._since_full_scan += 1
+            self.skipped_scans += 1
+            return Found((), full_scan=False)
         near: list[FaceBox] | None = None
         if followed is not None and not due:
             near = detect_near(lifted, followed, self.settings.face_px)
@@ -118,7 +127,19 @@ class FaceTracker:
         self._since_full_scan = 0
         self._followed = boxes[0] if len(boxes) == 1 else None
         self._scene, self._scene_box = scene, self._followed
+        self._last_empty = not boxes
         return Found(tuple(boxes), full_scan=True)
+
+    def _empty_and_unchanged(self, scene: Scene | None) -> bool:
+        """Did the last whole-frame search find nobody, in a picture that has not changed
+        anywhere since (within ``still_scan_every`` frames)?"""
+        if not self._last_empty or scene is None or self._scene is None:
+            return False
+        if self._since_full_scan + 1 >= self.settings.still_scan_every:
+            return False
+        return not changed_away_from(
+            self._scene, scene, [], margin=0.0, threshold=self.settings.change_threshold
+        )
 
     @property
     def _gating(self) -> bool:
@@ -143,3 +164,4 @@ class FaceTracker:
         self._followed = None
         self._since_full_scan = 0
         self._scene = self._scene_box = None
+        self._last_empty = False
