@@ -32,13 +32,14 @@ check: lint typecheck test
 up: setup
 	$(UV) run proctorai up
 
-## Start the stack, create a sample interview and print its links.
+## The whole scripted demo (simulated candidate, live proctoring, report); exit 0 when its check passes.
 demo: setup
 	$(UV) run proctorai demo
 
-## Benchmarks of the proctoring engine (figures in README.md).
+## Benchmarks of the proctoring engine and the control API (figures in README.md);
+## `make bench BENCH_ARGS=--all` adds the live agent benchmarks (they take minutes).
 bench: setup
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist

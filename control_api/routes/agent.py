@@ -39,6 +39,7 @@ from control_api.models import (
     TransitionSource,
 )
 from control_api.reports.maintenance import generate_after_completion
+from control_api.routes.responses import bearer_errors, error_responses
 from control_api.schemas import (
     AgentContext,
     AgentFileRef,
@@ -60,11 +61,7 @@ router = APIRouter(
     prefix="/agent/interviews/{interview_id}",
     tags=["agent (service token)"],
     dependencies=[Depends(require_service)],
-    responses={
-        401: {"model": ErrorResponse, "description": "Missing or wrong SERVICE_TOKEN"},
-        403: {"model": ErrorResponse, "description": "A credential of another kind"},
-        404: {"model": ErrorResponse, "description": "No such interview"},
-    },
+    responses={**bearer_errors("SERVICE_TOKEN"), **error_responses({404: "No such interview"})},
 )
 
 

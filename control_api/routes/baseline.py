@@ -21,7 +21,8 @@ from control_api.enrollment.service import (
 )
 from control_api.lifecycle import FINISHED_STATUSES
 from control_api.models import Interview, InterviewLink, InterviewStatus, LinkRole
-from control_api.schemas import BaselineFrame, BaselineResult, ErrorResponse
+from control_api.routes.responses import error_responses, link_errors
+from control_api.schemas import BaselineFrame, BaselineResult
 from control_api.uploads import check_image, read_upload
 
 router = APIRouter(prefix="/links", tags=["links (candidate and proctor pages)"])
@@ -31,9 +32,8 @@ MAX_FACE_PHOTOS = 10
 MAX_AUDIO_BYTES = 5 * 1024 * 1024
 
 _REJECTED: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorResponse, "description": "Invalid, expired or replaced link"},
-    403: {"model": ErrorResponse, "description": "Not a candidate link"},
-    409: {"model": ErrorResponse, "description": "The interview is over"},
+    **link_errors("Not a candidate link"),
+    **error_responses({409: "The interview is over"}),
     422: {"model": BaselineResult, "description": "Baseline rejected: the reasons say why"},
 }
 

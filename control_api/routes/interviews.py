@@ -31,6 +31,7 @@ from control_api.models import (
     TransitionSource,
     new_id,
 )
+from control_api.routes.responses import bearer_errors
 from control_api.schemas import (
     CancelRequest,
     ErrorResponse,
@@ -53,10 +54,7 @@ router = APIRouter(
     prefix="/interviews",
     tags=["interviews (recruiter)"],
     dependencies=[Depends(require_recruiter)],
-    responses={
-        401: {"model": ErrorResponse, "description": "Missing or wrong RECRUITER_API_KEY"},
-        403: {"model": ErrorResponse, "description": "A credential of another kind"},
-    },
+    responses=bearer_errors("RECRUITER_API_KEY"),
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

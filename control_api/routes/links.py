@@ -16,7 +16,8 @@ from control_api.deps import LinkDep, RoomsDep, SessionDep, SettingsDep
 from control_api.lifecycle import FINISHED_STATUSES
 from control_api.livekit_rooms import LiveKitUnavailable
 from control_api.models import InterviewLink, InterviewStatus, LinkRole, utcnow
-from control_api.schemas import ErrorResponse, LinkInterview, LinkSession, LinkSessionRequest
+from control_api.routes.responses import error_responses, link_errors
+from control_api.schemas import LinkInterview, LinkSession, LinkSessionRequest
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +31,15 @@ _PAGE = {LinkRole.CANDIDATE: "join", LinkRole.PROCTOR: "proctor"}
     response_model=LinkSession,
     summary="Exchange a join or proctor link for a LiveKit access token",
     responses={
-        401: {"model": ErrorResponse, "description": "Invalid, expired or replaced link"},
-        403: {"model": ErrorResponse, "description": "A link for the other page"},
-        404: {"model": ErrorResponse, "description": "The interview no longer exists"},
-        409: {"model": ErrorResponse, "description": "The interview has ended"},
-        410: {"model": ErrorResponse, "description": "The interview was cancelled"},
-        503: {"model": ErrorResponse, "description": "LiveKit unreachable"},
+        **link_errors("A link for the other page"),
+        **error_responses(
+            {
+                404: "The interview no longer exists",
+                409: "The interview has ended",
+                410: "The interview was cancelled",
+                503: "LiveKit unreachable",
+            }
+        ),
     },
 )
 def open_link_session(

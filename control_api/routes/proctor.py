@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from control_api.deps import LinkDep, SessionDep, SettingsDep, StorageDep
 from control_api.models import FileKind, Interview, LinkRole, ProctoringEvent, StoredFile
 from control_api.reports.models import AnomalyDecision
-from control_api.schemas import ErrorResponse
+from control_api.routes.responses import error_responses, link_errors
 from control_api.settings import Settings
 from control_api.storage import InvalidKey, Storage, StorageError
 
@@ -120,9 +120,8 @@ def _view(
     response_model=AnomalyHistory,
     summary="The anomalies stored so far (proctor link only), oldest first",
     responses={
-        401: {"model": ErrorResponse, "description": "Invalid, expired or replaced link"},
-        403: {"model": ErrorResponse, "description": "Not a proctor link"},
-        404: {"model": ErrorResponse, "description": "The interview no longer exists"},
+        **link_errors("Not a proctor link"),
+        **error_responses({404: "The interview no longer exists"}),
     },
 )
 def proctor_history(

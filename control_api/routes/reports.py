@@ -39,6 +39,7 @@ from control_api.reports.service import (
 from control_api.reports.settings import ReportSettings
 from control_api.reports.snapshot_images import load_snapshot_images
 from control_api.reports.webhook import deliver, deliveries_of, report_payload
+from control_api.routes.responses import bearer_errors, error_responses
 from control_api.schemas import ErrorResponse
 from control_api.settings import Settings
 from control_api.storage import Storage
@@ -48,10 +49,9 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
 
 _RECRUITER = [Depends(require_recruiter)]
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorResponse, "description": "Missing or wrong credentials"},
-    403: {"model": ErrorResponse, "description": "A credential of another kind"},
-    404: {"model": ErrorResponse, "description": "No such interview, anomaly or report"},
+_ERRORS = {
+    **bearer_errors("credentials"),
+    **error_responses({404: "No such interview, anomaly or report"}),
 }
 
 

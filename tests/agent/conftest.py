@@ -13,7 +13,6 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +22,15 @@ from livekit.agents import AgentServer, JobExecutorType
 
 from agent.settings import AgentSettings
 from agent.worker import build_server, stop_leftover_flusher
-from control_api.app import create_app
-from control_api.settings import Settings
-from tests.agent.servers import UvicornThread
 from tests.livekit_server import TestLiveKitServer
+from tests.served_api import ServedAPI, served_api
 
 RECRUITER_KEY = "agent-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "agent-tests-service-token-0123456789"
 LINK_SECRET = "agent-tests-link-secret-0123456789abcdef"
 
 
-@dataclass
-class RunningAPI:
-    url: str
-    settings: Settings
-    app: Any
-
-    @property
-    def recruiter(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {RECRUITER_KEY}"}
+RunningAPI = ServedAPI  # the name these tests (and others) import
 
 
 @pytest.fixture
@@ -53,26 +42,15 @@ def agent_name() -> str:
 def control_api(
     tmp_path: Path, livekit_server: TestLiveKitServer, agent_name: str
 ) -> Iterator[RunningAPI]:
-    server = UvicornThread(None)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=tmp_path / "api",
-        public_url=f"http://127.0.0.1:{server.port}",
-        recruiter_api_key=RECRUITER_KEY,  # type: ignore[arg-type]
-        service_token=SERVICE_TOKEN,  # type: ignore[arg-type]
-        link_secret=LINK_SECRET,  # type: ignore[arg-type]
-        livekit_url=livekit_server.url,
-        livekit_api_key=livekit_server.api_key,
-        livekit_api_secret=livekit_server.api_secret,  # type: ignore[arg-type]
+    with served_api(
+        tmp_path / "api",
+        livekit_server,
+        recruiter_key=RECRUITER_KEY,
+        service_token=SERVICE_TOKEN,
+        link_secret=LINK_SECRET,
         agent_name=agent_name,
-        room_departure_timeout=5,
-        room_empty_timeout=60,
-    )
-    app = create_app(settings)
-    server.app = app
-    server.start()
-    yield RunningAPI(server.url, settings, app)
-    server.stop()
+    ) as api:
+        yield api
 
 
 def agent_settings(

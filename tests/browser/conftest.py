@@ -14,14 +14,10 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from control_api.app import create_app
-from control_api.settings import Settings
-from tests.api.served import serve
 from tests.browser.media import (
     FACES,
     Shot,
@@ -29,7 +25,8 @@ from tests.browser.media import (
     write_speech_wav,
     write_y4m,
 )
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
+from tests.livekit_server import TestLiveKitServer
+from tests.served_api import ServedAPI, served_api
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -44,21 +41,7 @@ ANSWER_PAUSE_SECONDS = 2.5
 pytestmark = pytest.mark.browser
 
 
-@dataclass
-class Site:
-    """The running API and pages."""
-
-    url: str
-    settings: Settings
-    app: Any
-
-    @property
-    def recruiter(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {RECRUITER_KEY}"}
-
-    @property
-    def service(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+Site = ServedAPI  # the running API and pages
 
 
 @dataclass(frozen=True)
@@ -75,25 +58,16 @@ def agent_name() -> str:
 
 @pytest.fixture
 def site(tmp_path: Path, livekit_server: TestLiveKitServer, agent_name: str) -> Iterator[Site]:
-    port = free_tcp_port()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=tmp_path / "api",
-        public_url=f"http://127.0.0.1:{port}",
-        recruiter_api_key=RECRUITER_KEY,  # type: ignore[arg-type]
-        service_token=SERVICE_TOKEN,  # type: ignore[arg-type]
-        link_secret=LINK_SECRET,  # type: ignore[arg-type]
-        livekit_url=livekit_server.url,
-        livekit_api_key=livekit_server.api_key,
-        livekit_api_secret=livekit_server.api_secret,  # type: ignore[arg-type]
+    with served_api(
+        tmp_path / "api",
+        livekit_server,
+        recruiter_key=RECRUITER_KEY,
+        service_token=SERVICE_TOKEN,
+        link_secret=LINK_SECRET,
         agent_name=agent_name,
-        room_departure_timeout=5,
-        room_empty_timeout=60,
         maintenance_interval_seconds=0,
-    )
-    app = create_app(settings)
-    with serve(app, port) as url:
-        yield Site(url, settings, app)
+    ) as api:
+        yield api
 
 
 @pytest.fixture(scope="session")

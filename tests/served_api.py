@@ -1,0 +1,74 @@
+"""The real control API served over HTTP for a test: its settings, its server, its keys.
+
+The agent, browser (and fault) tests all need the same thing: ``create_app`` on its own
+SQLite database under the test's folder, talking to the session's real livekit-server,
+served by uvicorn on a free port, with the test suite's fixed keys and a unique agent
+name (so the test's worker receives only its own dispatches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from control_api.app import create_app
+from control_api.settings import Settings
+from tests.agent.servers import UvicornThread
+from tests.livekit_server import TestLiveKitServer
+
+
+@dataclass
+class ServedAPI:
+    """A running control API: its URL, settings and app, and its auth headers."""
+
+    url: str
+    settings: Settings
+    app: Any
+
+    @property
+    def recruiter(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.secret('recruiter_api_key')}"}
+
+    @property
+    def service(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.secret('service_token')}"}
+
+
+@contextmanager
+def served_api(
+    data_dir: Path,
+    livekit: TestLiveKitServer,
+    *,
+    recruiter_key: str,
+    service_token: str,
+    link_secret: str,
+    agent_name: str,
+    **overrides: Any,
+) -> Iterator[ServedAPI]:
+    """Serve a fresh app until the block ends; ``overrides`` are further settings."""
+    server = UvicornThread(None)
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "public_url": server.url,
+        "recruiter_api_key": recruiter_key,
+        "service_token": service_token,
+        "link_secret": link_secret,
+        "livekit_url": livekit.url,
+        "livekit_api_key": livekit.api_key,
+        "livekit_api_secret": livekit.api_secret,
+        "agent_name": agent_name,
+        "room_departure_timeout": 5,
+        "room_empty_timeout": 60,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    app = create_app(settings)
+    server.app = app
+    server.start()
+    try:
+        yield ServedAPI(server.url, settings, app)
+    finally:
+        server.stop()
