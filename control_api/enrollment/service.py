@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlmodel import Session, select
@@ -22,7 +23,9 @@ from control_api.lifecycle import lock_interview, transition
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, TransitionSource
 from control_api.storage import Storage, make_key
 from control_api.uploads import CheckedImage
-from proctoring import face, voice
+
+if TYPE_CHECKING:  # the engines are imported on first use: the API starts in a second
+    from proctoring import voice
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class BaselineOutcome:
 @lru_cache(maxsize=1)
 def voice_encoder() -> voice.GE2EEncoder:
     """The GE2E encoder, loaded once per process and shared (it is read-only)."""
+    from proctoring import voice
+
     return voice.GE2EEncoder.load()
 
 
@@ -66,6 +71,8 @@ def enroll_face_baseline(
     """Check the baseline photos, and keep the face embeddings and photos if accepted."""
     frames = [image_to_rgb(image.data) for image in images]
     reference = _reference_photo(session, storage, interview.id)
+    from proctoring import face
+
     result = face.enroll(frames, reference=reference)
     feedback = tuple(FrameFeedback(c.index, c.accepted, c.reason) for c in result.frames)
     if not result.accepted or result.enrollment is None:
@@ -122,6 +129,8 @@ def enroll_voice_baseline(session: Session, interview: Interview, audio: bytes) 
 
     The recording itself is not stored: only its embedding is.
     """
+    from proctoring import voice
+
     pcm = audio_to_pcm16k(audio)
     try:
         enrollment = voice.enroll_voice(pcm, voice_encoder())

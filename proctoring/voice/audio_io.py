@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 SAMPLE_RATE = 16000
 INT16_SCALE = 32768.0
@@ -48,6 +47,8 @@ def resample_to_16k(samples: np.ndarray, source_rate: int) -> np.ndarray:
         return samples.astype(np.float32, copy=False)
     if source_rate <= 0:
         raise ValueError("sample rate must be positive")
+    from scipy.signal import resample_poly  # scipy.signal takes ~1-2 s to import
+
     common = gcd(SAMPLE_RATE, source_rate)
     resampled = resample_poly(samples, SAMPLE_RATE // common, source_rate // common)
     return np.asarray(resampled, dtype=np.float32)
