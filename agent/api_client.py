@@ -84,6 +84,13 @@ class ControlAPIClient:
         body: dict[str, Any] = response.json()
         return body
 
+    async def resume(self, interview_id: str) -> dict[str, Any]:
+        """Take over a running interview: the API ends what an earlier job left open and
+        says what was already said (``interviewer_turns``, ``candidate_turns``)."""
+        response = await self._request("POST", f"/agent/interviews/{interview_id}/resume")
+        body: dict[str, Any] = response.json()
+        return body
+
     async def post_events(self, interview_id: str, events: list[dict[str, Any]]) -> None:
         """Append anomaly event messages (idempotent by ``id`` + ``state``)."""
         await self._request(

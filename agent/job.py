@@ -5,21 +5,31 @@ lost), the context comes from the API (retried while the API is briefly away), t
 agent connects without auto-subscription and waits for the candidate by identity (never
 linking to a proctor), then the live proctor and the interviewer run side by side until
 the interview ends. Cleanup (each open anomaly ended, lifecycle stored, outbox drained
-within a bound) runs once, on the normal end and on a shutdown from outside alike.
+within a bound) runs once, on the normal end and on a shutdown from outside alike, and
+is bounded as a whole (``JOB_CLEANUP_TIMEOUT``) so a job never hangs its worker.
+
+Taking over: when the interview is already ``in_progress`` (an earlier job's worker
+died and the control API dispatched the agent again, see
+:mod:`control_api.agent_supervisor`), the job asks the API to resume it: anomalies the
+earlier job left open are ended there (``agent_restarted``), the lifecycle is not
+recorded again, and the offline interviewer skips what was already said.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from livekit import api
 from livekit.agents import AutoSubscribe, JobContext
 
 from agent.api_client import APIError, ControlAPIClient, PermanentAPIError
 from agent.context import InterviewContext, interview_id_from_job
 from agent.delivery import OutboxFlusher
 from agent.interviewer.plan import InterviewPlan, build_plan
+from agent.interviewer.resume import Resume
 from agent.outbox import Outbox
 from agent.proctor.directory import ProctorDirectory
 from agent.proctor.engines import build_face_analyser, build_voice_analyser
@@ -60,6 +70,28 @@ async def load_context(
                 raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")
+
+
+async def take_over(client: ControlAPIClient, interview_id: str, attempts: int = 8) -> Resume:
+    """Ask the API to resume a running interview (retried like :func:`load_context`)."""
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            body = await client.resume(interview_id)
+        except PermanentAPIError:
+            raise
+        except APIError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            continue
+        started = body.get("first_turn_at")
+        return Resume(
+            said=frozenset(str(text) for text in body.get("interviewer_turns", [])),
+            started_at=float(started) if started is not None else None,
+        )
     raise AssertionError("unreachable")
 
 
@@ -113,13 +145,22 @@ class InterviewSession:
         self.proctor: LiveProctor | None = None
         self.directory: ProctorDirectory | None = None
         self._cleaned = False
+        self._cleanup_step = "start"
         self.end_reason: str | None = None
+        self.resume: Resume | None = None
 
     async def run(self, interview_id: str) -> None:
         context = await load_context(self.client, interview_id)
         if context.status in FINISHED:
             logger.info("interview already finished; leaving", extra={"interview_id": interview_id})
             return
+        if context.status == "in_progress":
+            # another job ran it (or the candidate's arrival was reported first)
+            self.resume = await take_over(self.client, interview_id)
+            logger.info(
+                "taking over a running interview",
+                extra={"interview_id": interview_id, "said": len(self.resume.said)},
+            )
         await self.ctx.connect(auto_subscribe=AutoSubscribe.SUBSCRIBE_NONE)
         try:
             participant = await asyncio.wait_for(
@@ -129,7 +170,8 @@ class InterviewSession:
         except TimeoutError:
             logger.warning("candidate never joined", extra={"interview_id": interview_id})
             return
-        await self.records.lifecycle("in_progress")
+        if self.resume is None:
+            await self.records.lifecycle("in_progress")
         logger.info("candidate joined", extra={"interview_id": interview_id})
 
         self.directory = ProctorDirectory(
@@ -156,6 +198,17 @@ class InterviewSession:
         self.proctor.start()
         self.end_reason = await self._interview(context, self.proctor)
         await self.records.lifecycle("completed", self.end_reason)
+        await self._mark_room_ended(interview_id, self.end_reason)
+
+    async def _mark_room_ended(self, interview_id: str, reason: str) -> None:
+        """Say in the room's metadata that the interview is over, so the control API does
+        not dispatch an agent to it again while ``completed`` is still in the outbox."""
+        metadata = json.dumps({"interview_id": interview_id, "ended": reason})
+        request = api.UpdateRoomMetadataRequest(room=self.ctx.room.name, metadata=metadata)
+        try:
+            await asyncio.wait_for(self.ctx.api.room.update_room_metadata(request), timeout=5)
+        except Exception:  # best effort: the supervisor's bound still applies
+            logger.warning("room metadata not updated", extra={"interview_id": interview_id})
 
     async def _interview(self, context: InterviewContext, proctor: LiveProctor) -> str:
         plan = plan_for(context)
@@ -186,21 +239,40 @@ class InterviewSession:
                     no_speech_timeout=self.settings.answer_timeout,
                     candidate_gone_grace=self.settings.candidate_gone_grace,
                 ),
+                resume=self.resume,
             )
             return await interviewer.run(proctor.present)
         finally:
             await speaker.aclose()
 
     async def cleanup(self) -> None:
-        """End open anomalies, stop polling, drain the outbox within its bound. Once."""
+        """End open anomalies, stop polling, drain the outbox within its bound. Once.
+
+        Bounded as a whole: whatever is not done in ``job_cleanup_timeout`` seconds is
+        abandoned (rows not yet delivered stay in the outbox file for the next flusher).
+        """
         if self._cleaned:
             return
         self._cleaned = True
+        try:
+            await asyncio.wait_for(self._stop_parts(), timeout=self.settings.job_cleanup_timeout)
+        except TimeoutError:
+            logger.warning(
+                "job cleanup timed out; leftovers stay in the outbox",
+                extra={"step": self._cleanup_step},
+            )
+        finally:
+            await self.flusher.aclose()
+            self.flusher.outbox.close()
+            await self.client.aclose()
+
+    async def _stop_parts(self) -> None:
         if self.proctor is not None:
+            self._cleanup_step = "proctor"
             await self.proctor.aclose()
         if self.directory is not None:
+            self._cleanup_step = "directory"
             await self.directory.aclose()
+        self._cleanup_step = "drain"
         await self.flusher.drain(self.settings.outbox_drain_timeout)
-        await self.flusher.aclose()
-        self.flusher.outbox.close()
-        await self.client.aclose()
+        self._cleanup_step = "done"

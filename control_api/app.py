@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from control_api.agent_supervisor import AgentSupervisor
 from control_api.db import create_db_engine, run_migrations
 from control_api.errors import install_error_handlers
 from control_api.livekit_rooms import RoomManager
@@ -24,6 +25,7 @@ from control_api.ratelimit import install_rate_limits
 from control_api.reports.maintenance import maintenance_loop
 from control_api.routes import (
     agent,
+    agent_resume,
     baseline,
     health,
     interviews,
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _configure_logging(settings.log_level)
     engine = create_db_engine(settings.resolved_database_url)
     rooms = RoomManager(settings)
+    supervisor = AgentSupervisor(engine, settings, rooms)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,9 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     engine, settings, app.state.storage, settings.maintenance_interval_seconds
                 )
             )
+        supervisor.start()
         try:
             yield
         finally:
+            await supervisor.aclose()
             if maintenance is not None:
                 maintenance.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -105,6 +110,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rooms = rooms
     install_error_handlers(app)
     install_rate_limits(app, settings)
-    for module in (health, interviews, links, baseline, agent, webhooks, media, reports, pages):
+    for module in (
+        health,
+        interviews,
+        links,
+        baseline,
+        agent,
+        agent_resume,
+        webhooks,
+        media,
+        reports,
+        pages,
+    ):
         app.include_router(module.router)
     return app

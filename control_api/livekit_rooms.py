@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 CANDIDATE_PREFIX = "candidate-"
 PROCTOR_PREFIX = "proctor-"
 ROOM_PREFIX = "interview-"
+AGENT_PREFIX = "agent-"
 
 T = TypeVar("T")
 
@@ -50,6 +52,13 @@ def new_proctor_identity() -> str:
     return f"{PROCTOR_PREFIX}{secrets.token_hex(6)}"
 
 
+def is_agent(participant: api.ParticipantInfo) -> bool:
+    """An agent participant (the worker joins as ``agent-<job id>``, kind AGENT)."""
+    return participant.kind == api.ParticipantInfo.Kind.AGENT or participant.identity.startswith(
+        AGENT_PREFIX
+    )
+
+
 def participant_role(identity: str) -> str:
     """The role a participant identity stands for (candidate, proctor or other)."""
     if identity.startswith(CANDIDATE_PREFIX):
@@ -57,6 +66,14 @@ def participant_role(identity: str) -> str:
     if identity.startswith(PROCTOR_PREFIX):
         return LinkRole.PROCTOR.value
     return "other"
+
+
+def _metadata(text: str) -> dict[str, object]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,10 @@ class RoomManager:
         self._api: api.LiveKitAPI | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatch_locks: dict[str, asyncio.Lock] = {}
+        self._dispatch_counts: dict[str, int] = {}
+        self._watched: dict[str, float] = {}
+        self.wake = asyncio.Event()
+        """Set when a room needs a look sooner than the next periodic check."""
 
     def _client(self) -> api.LiveKitAPI:
         loop = asyncio.get_running_loop()
@@ -117,24 +138,95 @@ class RoomManager:
     async def ensure_agent_dispatched(self, interview_id: str) -> bool:
         """Dispatch the interviewer agent to the room unless one is dispatched already.
 
-        Returns True when a new dispatch was created.
+        Returns True when a new dispatch was created. The interview is also put under the
+        supervisor's watch (:mod:`control_api.agent_supervisor`), which replaces a
+        dispatch that produced no agent (livekit-server drops a dispatch when no worker
+        has room, and never restarts the job of a killed worker).
         """
+        self.watch(interview_id)
+        return await self._dispatch(interview_id, replace=False)
+
+    async def redispatch(self, interview_id: str) -> bool:
+        """Replace the interview's dispatches with a new one, unless an agent is in the room.
+
+        Bounded by ``agent_max_dispatches`` per interview (per API process); returns
+        True when a new dispatch was created.
+        """
+        if self._dispatch_counts.get(interview_id, 0) >= self._settings.agent_max_dispatches:
+            return False
+        return await self._dispatch(interview_id, replace=True)
+
+    async def _dispatch(self, interview_id: str, *, replace: bool) -> bool:
         room = room_name_for(interview_id)
         lock = self._dispatch_locks.setdefault(room, asyncio.Lock())
         async with lock:
-            dispatches = await self._call(
-                self._client().agent_dispatch.list_dispatch(room), "list dispatches"
-            )
-            if any(d.agent_name == self._settings.agent_name for d in dispatches):
-                return False
+            client = self._client()
+            ours = await self.dispatches(room)
+            if ours:
+                if not replace or await self.agent_identities(room):
+                    return False  # never a second agent in one room
+                for stale in ours:
+                    # deleting also terminates a job of it that is still pending, so a
+                    # late starter cannot join next to the replacement
+                    await self._call(
+                        client.agent_dispatch.delete_dispatch(stale.id, room), "delete dispatch"
+                    )
             request = api.CreateAgentDispatchRequest(
                 agent_name=self._settings.agent_name,
                 room=room,
                 metadata=json.dumps({"interview_id": interview_id}),
             )
-            await self._call(self._client().agent_dispatch.create_dispatch(request), "dispatch")
-            logger.info("agent dispatched: %s", interview_id)
+            await self._call(client.agent_dispatch.create_dispatch(request), "dispatch")
+            self._dispatch_counts[interview_id] = self._dispatch_counts.get(interview_id, 0) + 1
+            logger.info(
+                "agent dispatched: %s (dispatch %d, replaced %d)",
+                interview_id,
+                self._dispatch_counts[interview_id],
+                len(ours),
+            )
             return True
+
+    async def dispatches(self, room: str) -> list[api.AgentDispatch]:
+        """This agent's dispatches in the room (with the jobs LiveKit assigned for each)."""
+        found = await self._call(
+            self._client().agent_dispatch.list_dispatch(room), "list dispatches"
+        )
+        return [d for d in found if d.agent_name == self._settings.agent_name]
+
+    async def agent_identities(self, room: str) -> set[str]:
+        """The agent participants in the room (kind AGENT, or identity ``agent-*``)."""
+        participants = await self._call(
+            self._client().room.list_participants(api.ListParticipantsRequest(room=room)),
+            "list participants",
+        )
+        return {p.identity for p in participants.participants if is_agent(p)}
+
+    async def existing_rooms(self, names: list[str]) -> dict[str, dict[str, object]]:
+        """Which of these rooms exist on the LiveKit server (one request), with their
+        metadata (the agent adds ``ended`` to it when it has finished the interview)."""
+        if not names:
+            return {}
+        found = await self._call(
+            self._client().room.list_rooms(api.ListRoomsRequest(names=names)), "list rooms"
+        )
+        return {room.name: _metadata(room.metadata) for room in found.rooms}
+
+    # --- the supervisor's watch list ----------------------------------------------------
+
+    def watch(self, interview_id: str) -> None:
+        """Have the supervisor make sure an agent reaches this interview's room."""
+        self._watched.setdefault(interview_id, time.monotonic())
+        self.wake.set()
+
+    def unwatch(self, interview_id: str) -> None:
+        self._watched.pop(interview_id, None)
+        self._dispatch_counts.pop(interview_id, None)
+
+    def watched(self) -> list[str]:
+        return list(self._watched)
+
+    def dispatch_count(self, interview_id: str) -> int:
+        return self._dispatch_counts.get(interview_id, 0)
 
     async def delete_room(self, interview_id: str) -> None:
         """Delete the room (disconnecting everyone); a missing room is fine."""

@@ -48,6 +48,7 @@ from agent.proctor.sampling import FrameSampler
 from agent.proctor.snapshots import SnapshotUploader
 from agent.proctor.stats import FrameStats
 from agent.records import InterviewRecords
+from agent.stream_close import close_stream
 from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType
 from proctoring.monitor import ProctoringMonitor
 from proctoring.smoothing import Reading
@@ -231,7 +232,7 @@ class LiveProctor:
                 )
                 in_flight.add_done_callback(self._on_face_done(rgb, t))
         finally:
-            await stream.aclose()
+            await close_stream(stream)  # bounded: see agent.stream_close
 
     def _on_face_done(
         self, rgb: NDArray[np.uint8], sampled_at: float
@@ -334,7 +335,7 @@ class LiveProctor:
                 gap = False
                 in_flight.add_done_callback(lambda fut: self._spawn(self._voice_done(fut)))
         finally:
-            await stream.aclose()
+            await close_stream(stream)  # bounded: see agent.stream_close
 
     async def _voice_done(self, future: asyncio.Future[list[SignalReading]]) -> None:
         try:

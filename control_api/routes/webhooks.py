@@ -3,7 +3,9 @@
 Each webhook is verified with LiveKit's receiver (a JWT signed with the API secret
 carrying the body's SHA-256) and stored once by its id, since LiveKit retries.
 The candidate joining starts the interview; the room finishing while the
-interview runs completes it.
+interview runs completes it. An agent leaving, or the candidate joining, wakes the
+agent supervisor (:mod:`control_api.agent_supervisor`), which dispatches the agent
+again if the room stays without one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from control_api.lifecycle import InvalidTransition, lock_interview, transition
-from control_api.livekit_rooms import participant_role
+from control_api.livekit_rooms import AGENT_PREFIX, CANDIDATE_PREFIX, participant_role
 from control_api.models import (
     Interview,
     InterviewStatus,
@@ -61,6 +63,10 @@ async def livekit_webhook(request: Request, background: BackgroundTasks) -> Webh
         ) from exc
     state = request.app.state
     result = await run_in_threadpool(apply_webhook, state.engine, event)
+    if result.interview_id and _needs_agent_check(event):
+        # an agent left (killed worker?) or the candidate arrived: have the supervisor
+        # look at the room now rather than at its next round (control_api.agent_supervisor)
+        state.rooms.watch(result.interview_id)
     if result.applied and result.interview_id and event.event == "room_finished":
         # Evaluates only if the room's end completed the interview (else ReportError).
         background.add_task(
@@ -111,6 +117,13 @@ def apply_webhook(engine: Engine, event: api.WebhookEvent) -> WebhookResult:
         session.commit()
         logger.info("webhook recorded: %s event=%s", interview_id, event.event)
         return WebhookResult(event=event.event, interview_id=interview_id, applied=True)
+
+
+def _needs_agent_check(event: api.WebhookEvent) -> bool:
+    identity = event.participant.identity
+    if event.event == "participant_left":
+        return identity.startswith(AGENT_PREFIX)
+    return event.event == "participant_joined" and identity.startswith(CANDIDATE_PREFIX)
 
 
 def _lifecycle_effect(
