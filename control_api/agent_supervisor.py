@@ -15,7 +15,8 @@ Why polling and not only the ``participant_left`` webhook: webhooks can be lost 
 was down, the request failed); the webhook only wakes the loop early. Each re-dispatch
 first deletes the stale dispatch (which also terminates a job of it still pending) and
 checks the room's participants under a per-room lock, so a room never gets two agents;
-re-dispatches are bounded per interview (``agent_max_dispatches``).
+re-dispatches are bounded per interview (``agent_max_dispatches``), each waiting twice as
+long as the one before (up to ``agent_redispatch_max_interval``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class _RoomWatch:
 
     last_dispatch: float
     missing_since: float | None = None
+    redispatches: int = 0
     seen: set[str] = field(default_factory=set)
     """Agent identities seen in the room: an assigned job whose agent was never seen
     may still be starting; one seen and gone is dead (or reconnecting)."""
@@ -105,6 +107,7 @@ class AgentSupervisor:
                 continue
             if await self._due(room, watch, now) and await self._rooms.redispatch(interview_id):
                 watch.last_dispatch = now
+                watch.redispatches += 1
                 redispatched.append(interview_id)
                 logger.warning("no agent in the room: dispatched again: %s", interview_id)
         return redispatched
@@ -119,7 +122,12 @@ class AgentSupervisor:
         if watch.missing_since is None:
             watch.missing_since = now
         timeout = self._settings.agent_join_timeout
-        if now - watch.missing_since < timeout or now - watch.last_dispatch < timeout:
+        # each re-dispatch waits twice as long as the last: a worker slow to register
+        # (a cold machine) still gets the job, without a dispatch every few seconds
+        interval = min(
+            timeout * 2**watch.redispatches, self._settings.agent_redispatch_max_interval
+        )
+        if now - watch.missing_since < timeout or now - watch.last_dispatch < interval:
             return False
         dispatches = await self._rooms.dispatches(room)
         if dispatches:

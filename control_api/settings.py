@@ -74,14 +74,17 @@ class Settings(BaseSettings):
     # Agent supervision (control_api.agent_supervisor): a room of a running interview with
     # no agent participant for agent_join_timeout seconds is dispatched again (a dispatch
     # made while no worker had room is dropped by livekit-server; a killed worker's job is
-    # not restarted), at most agent_max_dispatches times per interview; a job assigned to
+    # not restarted), at most agent_max_dispatches times per interview, each wait twice the
+    # last (up to agent_redispatch_max_interval: a worker that takes minutes to register
+    # still gets the job, without a dispatch every few seconds meanwhile); a job assigned to
     # a worker but not yet in the room gets agent_start_timeout seconds (a job process may
     # take that long to start on a busy machine); the rooms are checked every
     # agent_check_interval seconds (0 turns supervision off).
     agent_join_timeout: Annotated[float, Field(gt=0)] = 10.0
     agent_start_timeout: Annotated[float, Field(gt=0)] = 60.0
     agent_check_interval: Annotated[float, Field(ge=0)] = 2.0
-    agent_max_dispatches: Annotated[int, Field(ge=1)] = 6
+    agent_max_dispatches: Annotated[int, Field(ge=1)] = 20
+    agent_redispatch_max_interval: Annotated[float, Field(gt=0)] = 120.0
 
     # cloudinary://<api_key>:<api_secret>@<cloud_name>; empty means local storage.
     cloudinary_url: SecretStr | None = None
