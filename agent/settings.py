@@ -12,6 +12,7 @@ machine the API, the agent and livekit-server agree with no configuration.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -47,12 +48,12 @@ class AgentSettings(BaseSettings):
     agent_http_host: str = "127.0.0.1"
     """Where the health check listens: loopback by default, 0.0.0.0 in a container."""
     agent_http_port: int = Field(default=8081, ge=0, le=65535)
-    agent_max_jobs: int = Field(default=4, ge=1)
-    """Jobs beyond this many are refused so another worker takes them. Measured on a
-    2-core machine (``docs/benchmarks-agent.md``): each candidate costs the worker about a
-    quarter of a core, and with the simulated candidates on the same cores the impostor
-    latency stays under 2 s up to 2-3 candidates and degrades from 4. Raise it with the
-    cores; ``AGENT_CPU_LIMIT`` refuses jobs on a saturated machine whatever this says."""
+    agent_max_jobs: int = Field(default_factory=lambda: 4 * (os.cpu_count() or 1), ge=1)
+    """Jobs beyond this many are refused so another worker takes them; by default 4 per
+    core. Measured (``docs/benchmarks-agent.md``): a candidate costs the worker 0.17-0.20
+    of a core (2 frames per second, voice checks, the offline interviewer speaking), so 2
+    cores hold 8 at 80% CPU. ``AGENT_CPU_LIMIT`` refuses jobs on a saturated machine
+    whatever this says."""
     agent_cpu_limit: float | None = Field(default=0.9, gt=0, le=1)
     """Machine CPU share (averaged over ~3 s) above which new jobs are refused; empty to
     count jobs only (a machine shared with unrelated work, benchmarks)."""
