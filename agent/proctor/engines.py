@@ -19,7 +19,8 @@ import asyncio
 import io
 import logging
 import threading
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,6 +55,8 @@ from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.verify import Verdict as VoiceVerdict
 
 logger = logging.getLogger("proctorai.agent.engines")
+
+_Enrollment = TypeVar("_Enrollment")
 
 BASELINE = "baseline"
 LIVE = "live"
@@ -141,21 +144,34 @@ def _decode_image(data: bytes) -> NDArray[np.uint8]:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
 
 
+def _stored(
+    parse: Callable[[str], _Enrollment],
+    text: str | None,
+    context: InterviewContext,
+    modality: str,
+) -> _Enrollment | None:
+    """The enrollment the API stored at baseline, or None when there is none or it cannot
+    be read (another model version): the caller then enrolls another way."""
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except (ValueError, KeyError, TypeError):
+        logger.warning(
+            "stored enrollment unusable; enrolling another way",
+            extra={"interview_id": context.interview_id, "modality": modality},
+        )
+        return None
+
+
 async def build_face_analyser(
     context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
 ) -> FaceAdapter:
     """The baseline's enrollment as the API accepted it; else enroll from the baseline
     images; else from the live stream."""
-    if context.face_enrollment:
-        try:
-            accepted = FaceEnrollment.from_json(context.face_enrollment)
-        except (ValueError, KeyError, TypeError):
-            logger.warning(
-                "stored face enrollment unusable; trying the baseline images",
-                extra={"interview_id": context.interview_id},
-            )
-        else:
-            return FaceAdapter(accepted, settings.enrollment_frames, settings.face_method)
+    accepted = _stored(FaceEnrollment.from_json, context.face_enrollment, context, "face")
+    if accepted is not None:
+        return FaceAdapter(accepted, settings.enrollment_frames, settings.face_method)
     baseline = context.files("baseline_image")
     references = context.files("reference_photo")
     if not baseline:
@@ -286,15 +302,7 @@ async def build_voice_analyser(
     """The baseline's voice embedding as the API accepted it; else enroll from a baseline
     recording file (older interviews); else from live speech."""
     baseline = context.files("baseline_audio")
-    enrollment: VoiceEnrollment | None = None
-    if context.voice_enrollment:
-        try:
-            enrollment = VoiceEnrollment.from_json(context.voice_enrollment)
-        except (ValueError, KeyError, TypeError):
-            logger.warning(
-                "stored voice enrollment unusable; enrolling otherwise",
-                extra={"interview_id": context.interview_id},
-            )
+    enrollment = _stored(VoiceEnrollment.from_json, context.voice_enrollment, context, "voice")
     if enrollment is None and baseline:
         try:
             data = await client.download(baseline[0].download_path)
