@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from livekit import api
 from livekit.agents import AutoSubscribe, JobContext
@@ -55,14 +57,16 @@ def shared_executor(workers: int) -> ThreadPoolExecutor:
     return _executor
 
 
-async def load_context(
-    client: ControlAPIClient, interview_id: str, attempts: int = 8
-) -> InterviewContext:
-    """The interview's context, retried with backoff while the API is unreachable."""
+_T = TypeVar("_T")
+
+
+async def _retried(call: Callable[[], Awaitable[_T]], attempts: int) -> _T:
+    """``call()``, retried with backoff while the API is unreachable (a permanent error,
+    such as an unknown interview, is raised at once)."""
     delay = 0.5
     for attempt in range(attempts):
         try:
-            return InterviewContext.from_api(await client.get_context(interview_id))
+            return await call()
         except PermanentAPIError:
             raise
         except APIError:
@@ -71,28 +75,25 @@ async def load_context(
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
     raise AssertionError("unreachable")
+
+
+async def load_context(
+    client: ControlAPIClient, interview_id: str, attempts: int = 8
+) -> InterviewContext:
+    """The interview's context, retried while the API is briefly away."""
+    return InterviewContext.from_api(
+        await _retried(lambda: client.get_context(interview_id), attempts)
+    )
 
 
 async def take_over(client: ControlAPIClient, interview_id: str, attempts: int = 8) -> Resume:
     """Ask the API to resume a running interview (retried like :func:`load_context`)."""
-    delay = 0.5
-    for attempt in range(attempts):
-        try:
-            body = await client.resume(interview_id)
-        except PermanentAPIError:
-            raise
-        except APIError:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-            continue
-        started = body.get("first_turn_at")
-        return Resume(
-            said=frozenset(str(text) for text in body.get("interviewer_turns", [])),
-            started_at=float(started) if started is not None else None,
-        )
-    raise AssertionError("unreachable")
+    body = await _retried(lambda: client.resume(interview_id), attempts)
+    started = body.get("first_turn_at")
+    return Resume(
+        said=frozenset(str(text) for text in body.get("interviewer_turns", [])),
+        started_at=float(started) if started is not None else None,
+    )
 
 
 def plan_for(context: InterviewContext) -> InterviewPlan:

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
 from control_api.app import create_app
+from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from control_api.settings import Settings
 from tests.agent.servers import UvicornThread
 from tests.livekit_server import TestLiveKitServer
@@ -72,3 +76,27 @@ def served_api(
         yield ServedAPI(server.url, settings, app)
     finally:
         server.stop()
+
+
+@dataclass
+class Stored:
+    """What the API stored for one interview (transitions in time order)."""
+
+    events: list[ProctoringEvent]
+    turns: list[TranscriptTurn]
+    transitions: list[LifecycleTransition]
+
+
+def stored_rows(engine: Engine, interview_id: str) -> Stored:
+    """Read the interview's events, transcript turns and lifecycle from the database."""
+    with Session(engine) as session:
+        events = session.exec(
+            select(ProctoringEvent).where(ProctoringEvent.interview_id == interview_id)
+        ).all()
+        turns = session.exec(
+            select(TranscriptTurn).where(TranscriptTurn.interview_id == interview_id)
+        ).all()
+        transitions = session.exec(
+            select(LifecycleTransition).where(LifecycleTransition.interview_id == interview_id)
+        ).all()
+    return Stored(list(events), list(turns), sorted(transitions, key=lambda t: t.at))

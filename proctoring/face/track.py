@@ -97,7 +97,9 @@ class FaceTracker:
         lifted = lift_if_dark(frame)
         followed = self._followed
         due = followed is None or self._since_full_scan + 1 >= self.settings.full_scan_every
-        scene = scene_of(frame) if self._gating else None
+        # the thumbnail is only needed to decide a due pass, for an empty picture, or as
+        # the next reference: a frame the tracking pass alone handles never makes one
+        scene = scene_of(frame) if self._gating and (due or followed is None) else None
         if due and followed is not None and self._still(scene, followed):
             due = False
             self.skipped_scans += 1
@@ -124,6 +126,8 @@ class FaceTracker:
             boxes = sorted(boxes + extra, key=lambda box: box.area, reverse=True)
         if not boxes:
             boxes = detect_fallback(lifted, self.detection)
+        if scene is None and self._gating:
+            scene = scene_of(frame)  # the tracking pass lost the face: a pass after all
         self._since_full_scan = 0
         self._followed = boxes[0] if len(boxes) == 1 else None
         self._scene, self._scene_box = scene, self._followed

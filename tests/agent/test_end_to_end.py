@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
 
 from agent.settings import AgentSettings
 from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
@@ -40,7 +39,6 @@ from agent.sim.media import (
     speaker_files,
 )
 from agent.sim.proctor import SimulatedProctor
-from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from proctoring.events import AnomalyType
 from tests.agent.conftest import (
     RunningAPI,
@@ -50,6 +48,7 @@ from tests.agent.conftest import (
     running_worker,
 )
 from tests.livekit_server import TestLiveKitServer
+from tests.served_api import stored_rows
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 
@@ -132,18 +131,8 @@ async def _wait_completed(api: RunningAPI, interview_id: str, timeout: float) ->
 
 
 def _stored(api: RunningAPI, interview_id: str) -> tuple[list[Any], list[Any], list[str]]:
-    with Session(api.app.state.engine) as session:
-        events = session.exec(
-            select(ProctoringEvent).where(ProctoringEvent.interview_id == interview_id)
-        ).all()
-        turns = session.exec(
-            select(TranscriptTurn).where(TranscriptTurn.interview_id == interview_id)
-        ).all()
-        transitions = session.exec(
-            select(LifecycleTransition).where(LifecycleTransition.interview_id == interview_id)
-        ).all()
-    statuses = [t.to_status for t in sorted(transitions, key=lambda t: t.at)]
-    return list(events), list(turns), statuses
+    rows = stored_rows(api.app.state.engine, interview_id)
+    return rows.events, rows.turns, [t.to_status for t in rows.transitions]
 
 
 def _assert_lifecycle(statuses: list[str]) -> None:

@@ -22,13 +22,12 @@ from typing import Any
 
 import httpx
 from livekit import api as lkapi
-from sqlmodel import Session, select
 
 from control_api.app import create_app
-from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from control_api.settings import Settings
 from tests.agent.servers import UvicornThread, free_port
 from tests.livekit_server import TestLiveKitServer
+from tests.served_api import Stored, stored_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO = REPO_ROOT / "demo"
@@ -248,17 +247,7 @@ class FaultStack:
         return str(response.json()["status"])
 
     def stored(self, interview_id: str) -> Stored:
-        with Session(self.app.state.engine) as session:
-            events = session.exec(
-                select(ProctoringEvent).where(ProctoringEvent.interview_id == interview_id)
-            ).all()
-            turns = session.exec(
-                select(TranscriptTurn).where(TranscriptTurn.interview_id == interview_id)
-            ).all()
-            transitions = session.exec(
-                select(LifecycleTransition).where(LifecycleTransition.interview_id == interview_id)
-            ).all()
-        return Stored(list(events), list(turns), sorted(transitions, key=lambda t: t.at))
+        return stored_rows(self.app.state.engine, interview_id)
 
     async def agents_in_room(self, interview_id: str) -> set[str]:
         """The agent participants in the interview's room, asked of livekit-server."""
@@ -269,10 +258,3 @@ class FaultStack:
                 lkapi.ListParticipantsRequest(room=f"interview-{interview_id}")
             )
         return {p.identity for p in found.participants if p.identity.startswith("agent-")}
-
-
-@dataclass
-class Stored:
-    events: list[ProctoringEvent]
-    turns: list[TranscriptTurn]
-    transitions: list[LifecycleTransition]
