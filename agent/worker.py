@@ -71,16 +71,17 @@ def prepare_process(proc: JobProcess) -> None:
 
     BLAS gets one thread: a worker runs many job processes on few cores, and each numpy
     library's default of one thread per core made every matrix product fight the other
-    jobs for the same cores. The engines' weights are read here, not in a job, so a
-    candidate's proctoring starts at once instead of after seconds of loading.
+    jobs for the same cores. The process-wide engines (the face and voice encoders) are
+    read here, not in a job, so a candidate's proctoring starts without seconds of
+    loading; dlib's detector and landmark models are per thread, so the engine pool's
+    threads load their own.
     """
     from threadpoolctl import threadpool_limits
 
     from agent.proctor.engines import shared_voice_encoder
-    from proctoring.face.models import shared_encoder, thread_models
+    from proctoring.face.models import shared_encoder
 
     threadpool_limits(limits=1)
-    thread_models()
     shared_encoder()
     shared_voice_encoder()
 
