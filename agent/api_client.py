@@ -2,8 +2,11 @@
 
 One small class so the rest of the agent never builds URLs or reads status codes: it
 raises :class:`RetryableAPIError` for what a later attempt may fix (connection refused,
-timeouts, 5xx, 429, 408) and :class:`PermanentAPIError` for what it will not (any other
-4xx), which is how :mod:`agent.delivery` decides between backing off and giving up.
+timeouts, 5xx, 429, 408), :class:`CredentialsAPIError` for a refused service token
+(401, 403: wrong *now*, e.g. rotated on the API but not yet here, so neither "retry at
+once" nor "give up") and :class:`PermanentAPIError` for what a resend will not fix (any
+other 4xx), which is how :mod:`agent.delivery` decides between backing off, waiting for
+credentials and setting a row aside.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import httpx
 
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
+_CREDENTIALS_STATUS = frozenset({401, 403})
 
 
 class APIError(RuntimeError):
@@ -25,6 +29,14 @@ class APIError(RuntimeError):
 
 class RetryableAPIError(APIError):
     """The API was unreachable or said "try again later"."""
+
+
+class CredentialsAPIError(APIError):
+    """The API refused the service token (401 or 403).
+
+    Not permanent: the token is wrong *now* (rotated on one side only, a worker started
+    with the old one) and the same request succeeds once both sides agree again.
+    """
 
 
 class PermanentAPIError(APIError):
@@ -66,6 +78,8 @@ class ControlAPIClient:
         status = response.status_code
         if status >= 500 or status in _RETRYABLE_STATUS:
             raise RetryableAPIError(f"{method} {path}: HTTP {status}", status)
+        if status in _CREDENTIALS_STATUS:
+            raise CredentialsAPIError(f"{method} {path}: HTTP {status}", status)
         if status >= 400:
             raise PermanentAPIError(f"{method} {path}: HTTP {status}", status)
         return response
@@ -106,6 +120,10 @@ class ControlAPIClient:
     async def post_lifecycle(self, interview_id: str, transition: dict[str, Any]) -> None:
         """Record a lifecycle transition (``{"status": ..., "reason": ...}``)."""
         await self._request("POST", f"/agent/interviews/{interview_id}/lifecycle", json=transition)
+
+    async def post_dead_letters(self, dead_letters: list[dict[str, Any]]) -> None:
+        """Report rows set aside (idempotent by interview, kind and key)."""
+        await self._request("POST", "/agent/dead-letters", json={"dead_letters": dead_letters})
 
     async def download(self, path: str) -> bytes:
         """A stored file the context points at (``download_path``), e.g. a baseline."""

@@ -113,7 +113,9 @@ async def run_interview(ctx: JobContext, settings: AgentSettings) -> None:
     ctx.log_context_fields = {"interview_id": interview_id}
     client = ControlAPIClient(settings.api_url, settings.secret("service_token"))
     outbox = Outbox(settings.resolved_outbox_path)
-    flusher = OutboxFlusher(outbox, client)
+    flusher = OutboxFlusher(
+        outbox, client, credentials_retry_cap=settings.outbox_credentials_retry_cap
+    )
     flusher.start()
     records = InterviewRecords(flusher, interview_id)
     session = InterviewSession(ctx, settings, client, flusher, records)
@@ -198,6 +200,10 @@ class InterviewSession:
         )
         self.proctor.start()
         self.end_reason = await self._interview(context, self.proctor)
+        # every open anomaly ends (and is queued) before the interview is completed: the
+        # API evaluates on "completed", and the outbox delivers in the order things were
+        # queued, so the report never misses an anomaly's end
+        await self.proctor.aclose()
         await self.records.lifecycle("completed", self.end_reason)
         await self._mark_room_ended(interview_id, self.end_reason)
 

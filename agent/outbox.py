@@ -10,6 +10,12 @@ Why SQLite: one file, atomic commits, WAL lets several job processes of one work
 share it, and it is in the standard library. Rows being sent are *leased* for a while
 so two flushers (two job processes, or a job and the worker's own flusher) do not send
 the same row at the same moment; a crashed sender's lease simply expires.
+
+What goes wrong is kept in the file too, because the worker's health check (another
+process than the jobs that deliver) must see it: a refused service token (401/403) is
+a state (``delivery_auth``), not a verdict on the rows, which stay queued; rows the API
+refused for good are set aside in ``outbox_dead`` with a ``reported`` flag, cleared once
+the API has been told about them.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ class OutboxKind(StrEnum):
     LIFECYCLE = "lifecycle"
 
 
+CREDENTIAL_STATUSES = (401, 403)
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     """One pending delivery, as read back from the file."""
@@ -46,6 +55,40 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     version: int
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A row set aside, as reported to the API: ids and the refusal, never the payload."""
+
+    rowid: int
+    kind: OutboxKind
+    interview_id: str
+    key: str
+    status: int | None
+    reason: str
+    attempts: int
+    failed_at: float
+
+
+@dataclass(frozen=True)
+class CredentialsRefused:
+    """Since when the API refuses this agent's service token, and how often it did."""
+
+    status: int
+    since: float
+    refusals: int
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """What the health check and the metrics report about the file."""
+
+    pending: int
+    dead_letters: int
+    unreported_dead_letters: int
+    credentials_refused: CredentialsRefused | None
+    credential_refusals_total: int
 
 
 _SCHEMA = """
@@ -60,6 +103,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     lease_until REAL NOT NULL DEFAULT 0,
     version INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
+    last_status INTEGER,
     UNIQUE (kind, key)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_attempt_at, lease_until);
@@ -71,9 +115,24 @@ CREATE TABLE IF NOT EXISTS outbox_dead (
     payload TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     reason TEXT NOT NULL,
-    failed_at REAL NOT NULL
+    failed_at REAL NOT NULL,
+    status INTEGER,
+    reported INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS delivery_auth (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    status INTEGER,
+    since REAL,
+    refusals INTEGER NOT NULL DEFAULT 0,
+    refusals_total INTEGER NOT NULL DEFAULT 0
 );
 """
+
+# Columns added after the first release: a file written by an older agent gets them.
+_ADDED_COLUMNS = {
+    "outbox": {"last_status": "INTEGER"},
+    "outbox_dead": {"status": "INTEGER", "reported": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 
 def backoff_delay(attempts: int, *, base: float = 0.5, cap: float = 30.0) -> float:
@@ -101,6 +160,35 @@ class Outbox:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._conn.executescript(_SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a file of an older agent up to date, and undo its wrong dead letters.
+
+        Older agents set aside what a 401/403 refused, so a rotated token dead-lettered
+        everything: those rows were never refused for what they are, so they go back
+        into the queue (under their old rowid, which keeps lifecycle order), due now.
+        """
+        with self._transaction() as conn:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for name, declaration in columns.items():
+                    if name not in present:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+            conn.execute(
+                "UPDATE outbox_dead SET status = CAST(substr(reason, 6) AS INTEGER) "
+                "WHERE status IS NULL AND reason LIKE 'HTTP %'"
+            )
+            marks = ",".join("?" * len(CREDENTIAL_STATUSES))
+            conn.execute(
+                "INSERT OR IGNORE INTO outbox "
+                "(rowid, kind, interview_id, key, payload, attempts, created_at) "
+                "SELECT rowid, kind, interview_id, key, payload, attempts, failed_at "
+                f"FROM outbox_dead WHERE status IN ({marks})",
+                CREDENTIAL_STATUSES,
+            )
+            conn.execute(f"DELETE FROM outbox_dead WHERE status IN ({marks})", CREDENTIAL_STATUSES)
+            conn.execute("INSERT OR IGNORE INTO delivery_auth (id) VALUES (1)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -137,13 +225,14 @@ class Outbox:
             rows = conn.execute(
                 "SELECT rowid, kind, interview_id, key, payload, attempts, version FROM outbox "
                 "WHERE next_attempt_at <= ? AND lease_until <= ? "
-                # a lifecycle transition waits while an earlier one is still pending
+                # a lifecycle transition waits until everything its interview queued before
+                # it has been delivered (acknowledged or set aside): the API evaluates on
+                # "completed", so the last turns and anomaly ends must be there first
                 "AND NOT (kind = 'lifecycle' AND EXISTS (SELECT 1 FROM outbox AS earlier "
-                "WHERE earlier.kind = 'lifecycle' AND earlier.interview_id = outbox.interview_id "
-                "AND earlier.rowid < outbox.rowid "
-                "AND (earlier.next_attempt_at > ? OR earlier.lease_until > ?))) "
+                "WHERE earlier.interview_id = outbox.interview_id "
+                "AND earlier.rowid < outbox.rowid)) "
                 "ORDER BY rowid LIMIT ?",
-                (now, now, now, now, limit),
+                (now, now, limit),
             ).fetchall()
             if rows:
                 conn.executemany(
@@ -175,20 +264,29 @@ class Outbox:
                 [(item.rowid,) for item in items],
             )
 
-    def retry_later(self, items: list[OutboxItem], *, now: float | None = None) -> float:
+    def retry_later(
+        self,
+        items: list[OutboxItem],
+        *,
+        status: int | None = None,
+        cap: float = 30.0,
+        now: float | None = None,
+    ) -> float:
         """Release items for a later attempt with exponential backoff; return the delay.
 
-        The items of one call share one delay, so they stay in their order.
+        The items of one call share one delay, so they stay in their order. ``status``
+        is the answer that failed (None: no answer), kept so rows held back by a refused
+        token can be made due at once when a token works again; ``cap`` bounds the delay.
         """
         now = time.time() if now is None else now
         if not items:
             return 0.0
-        delay = backoff_delay(max(item.attempts for item in items) + 1)
+        delay = backoff_delay(max(item.attempts for item in items) + 1, cap=cap)
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, "
-                "lease_until = 0 WHERE rowid = ?",
-                [(now + delay, item.rowid) for item in items],
+                "lease_until = 0, last_status = ? WHERE rowid = ?",
+                [(now + delay, status, item.rowid) for item in items],
             )
         return delay
 
@@ -200,19 +298,124 @@ class Outbox:
                 [(item.rowid,) for item in items],
             )
 
-    def dead_letter(self, items: list[OutboxItem], reason: str) -> None:
-        """Move items the API refused for good (a 4xx) aside, kept for inspection."""
+    def dead_letter(self, items: list[OutboxItem], status: int) -> None:
+        """Move items the API refused for good (a 4xx) aside, kept for inspection and to be
+        reported to the API (``reported`` = 0 until :meth:`mark_reported`)."""
+        if status in CREDENTIAL_STATUSES:
+            raise ValueError("a refused token is not the row's fault: retry the row")
         now = time.time()
         with self._transaction() as conn:
             for item in items:
                 conn.execute(
-                    "INSERT OR REPLACE INTO outbox_dead "
-                    "(rowid, kind, interview_id, key, payload, attempts, reason, failed_at) "
-                    "SELECT rowid, kind, interview_id, key, payload, attempts + 1, ?, ? "
+                    "INSERT OR REPLACE INTO outbox_dead (rowid, kind, interview_id, key, "
+                    "payload, attempts, reason, failed_at, status, reported) "
+                    "SELECT rowid, kind, interview_id, key, payload, attempts + 1, ?, ?, ?, 0 "
                     "FROM outbox WHERE rowid = ?",
-                    (reason, now, item.rowid),
+                    (f"HTTP {status}", now, status, item.rowid),
                 )
                 conn.execute("DELETE FROM outbox WHERE rowid = ?", (item.rowid,))
+
+    def unreported_dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters the API has not acknowledged yet, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT rowid, kind, interview_id, key, status, reason, attempts, failed_at "
+                "FROM outbox_dead WHERE reported = 0 ORDER BY failed_at, rowid LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            DeadLetter(
+                rowid=row[0],
+                kind=OutboxKind(row[1]),
+                interview_id=row[2],
+                key=row[3],
+                status=row[4],
+                reason=row[5],
+                attempts=row[6],
+                failed_at=row[7],
+            )
+            for row in rows
+        ]
+
+    def mark_reported(self, letters: list[DeadLetter]) -> None:
+        """The API stored these reports (unless the row was set aside again since)."""
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE outbox_dead SET reported = 1 WHERE rowid = ? AND failed_at = ?",
+                [(letter.rowid, letter.failed_at) for letter in letters],
+            )
+
+    def record_credentials_refused(self, status: int, *, now: float | None = None) -> bool:
+        """The API refused the token; True when it was accepted until now (log it once)."""
+        now = time.time() if now is None else now
+        with self._transaction() as conn:
+            (was,) = conn.execute("SELECT status FROM delivery_auth WHERE id = 1").fetchone()
+            conn.execute(
+                "UPDATE delivery_auth SET status = ?, since = COALESCE(since, ?), "
+                "refusals = refusals + 1, refusals_total = refusals_total + 1 WHERE id = 1",
+                (status, now),
+            )
+        return was is None
+
+    def credentials_refused(self) -> CredentialsRefused | None:
+        """Since when (and how) the API refuses the token, None while it accepts it."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT status, since, refusals FROM delivery_auth WHERE id = 1"
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return CredentialsRefused(status=int(row[0]), since=float(row[1]), refusals=int(row[2]))
+
+    def credentials_accepted(self) -> bool:
+        """A call went through: clear the refusal and make the rows it held back due now.
+
+        Returns True when the token had been refused (worth a log line).
+        """
+        marks = ",".join("?" * len(CREDENTIAL_STATUSES))
+        with self._transaction() as conn:
+            (was,) = conn.execute("SELECT status FROM delivery_auth WHERE id = 1").fetchone()
+            conn.execute(
+                "UPDATE delivery_auth SET status = NULL, since = NULL, refusals = 0 WHERE id = 1"
+            )
+            conn.execute(
+                "UPDATE outbox SET next_attempt_at = 0, last_status = NULL "
+                f"WHERE last_status IN ({marks})",
+                CREDENTIAL_STATUSES,
+            )
+        return was is not None
+
+    def retry_held_back_now(self) -> int:
+        """Make rows a refused token held back due now; return how many.
+
+        A flusher that starts may have been given the new token (a worker restarted
+        after a rotation): it should not wait out the old token's backoff.
+        """
+        marks = ",".join("?" * len(CREDENTIAL_STATUSES))
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                f"UPDATE outbox SET next_attempt_at = 0 WHERE last_status IN ({marks})",
+                CREDENTIAL_STATUSES,
+            )
+        return int(cursor.rowcount)
+
+    def status(self) -> OutboxStatus:
+        """Counts and the token's state, for the health check and the metrics."""
+        with self._lock:
+            pending = self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+            dead, unreported = self._conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(reported = 0), 0) FROM outbox_dead"
+            ).fetchone()
+            total = self._conn.execute(
+                "SELECT refusals_total FROM delivery_auth WHERE id = 1"
+            ).fetchone()[0]
+        return OutboxStatus(
+            pending=int(pending),
+            dead_letters=int(dead),
+            unreported_dead_letters=int(unreported),
+            credentials_refused=self.credentials_refused(),
+            credential_refusals_total=int(total),
+        )
 
     def pending_count(self, interview_id: str | None = None) -> int:
         """Items not yet acknowledged (all, or one interview's)."""

@@ -98,6 +98,15 @@ class AgentSettings(BaseSettings):
     """Bound on a job's whole cleanup (ending anomalies, publishing, draining): a job
     shut down from outside never hangs its worker."""
 
+    # Outbox problems (issue 11, item 8): a refused SERVICE_TOKEN, and the metrics
+    outbox_credentials_retry_cap: float = Field(default=300.0, gt=0)
+    """Longest wait (seconds) between attempts while the control API refuses the service
+    token (401/403): the rows are kept, never set aside, and a token that works again is
+    noticed within this long (at once by a restarted worker)."""
+    agent_prometheus_port: int | None = Field(default=None, ge=0, le=65535)
+    """Where the worker serves Prometheus metrics (``/metrics``: outbox rows pending,
+    dead letters, refused tokens, plus livekit-agents' own); empty: not served."""
+
     # Interviewer
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
@@ -109,7 +118,12 @@ class AgentSettings(BaseSettings):
     """espeak-ng speaking rate of the offline interviewer (tests speak faster)."""
 
     @field_validator(
-        "openai_api_key", "openai_base_url", "control_api_url", "agent_cpu_limit", mode="before"
+        "openai_api_key",
+        "openai_base_url",
+        "control_api_url",
+        "agent_cpu_limit",
+        "agent_prometheus_port",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

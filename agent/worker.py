@@ -6,13 +6,19 @@ opens the link, LiveKit offers the job to a worker with spare capacity, and
 :func:`agent.job.run_interview` runs it. Load is the larger of running jobs over
 ``AGENT_MAX_JOBS`` and the machine's CPU use over ``AGENT_CPU_LIMIT``
 (:mod:`agent.capacity`); requests beyond capacity are refused so another worker takes them.
-The health check answers on ``AGENT_HTTP_PORT`` (``proctorai up`` polls it).
+The health check answers on ``AGENT_HTTP_PORT`` (``proctorai up`` polls it): 503, with
+the reason, while the control API refuses the service token or dead letters wait to be
+reported (:mod:`agent.outbox_status`); the outbox's metrics are served on
+``AGENT_PROMETHEUS_PORT`` when set.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from aiohttp import web
+from aiohttp.typedefs import Handler
 from livekit.agents import (
     AgentServer,
     JobContext,
@@ -21,12 +27,15 @@ from livekit.agents import (
     JobRequest,
     cli,
 )
+from livekit.agents.utils.http_server import HttpServer
+from prometheus_client import REGISTRY
 
 from agent.api_client import ControlAPIClient
 from agent.capacity import CapacityGate, CpuLoad
 from agent.delivery import OutboxFlusher
 from agent.job import run_interview
 from agent.outbox import Outbox
+from agent.outbox_status import OutboxCollector, health_problem
 from agent.settings import AgentSettings, get_settings
 
 logger = logging.getLogger("proctorai.agent.worker")
@@ -35,6 +44,7 @@ _settings_override: AgentSettings | None = None
 _gate: CapacityGate | None = None
 _cpu: CpuLoad | None = None
 _leftovers: tuple[OutboxFlusher, ControlAPIClient] | None = None
+_collector: OutboxCollector | None = None
 
 
 def _settings() -> AgentSettings:
@@ -91,24 +101,71 @@ async def entrypoint(ctx: JobContext) -> None:
     await run_interview(ctx, _settings())
 
 
+@web.middleware
+async def outbox_health(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn livekit-agents' "OK" on ``GET /`` into a 503 with the reason while the outbox
+    needs an operator (its other answers, and its own 503s, pass through)."""
+    response = await handler(request)
+    if request.path != "/" or response.status != 200 or _leftovers is None:
+        return response
+    try:
+        status = await asyncio.to_thread(_leftovers[0].outbox.status)
+    except Exception as exc:  # a closed or broken file is a problem too
+        return web.Response(status=503, text=f"outbox file unreadable ({type(exc).__name__})")
+    problem = health_problem(status)
+    return response if problem is None else web.Response(status=503, text=problem)
+
+
+class ProctorAIServer(AgentServer):
+    """The AgentServer whose health answer also covers the outbox.
+
+    livekit-agents 1.8.9 builds its health server inside ``run()`` and starts it before
+    any hook runs, with no option for another check; the server's aiohttp app still takes
+    a middleware between the two. So this class catches the assignment of that server
+    (its private ``_http_server`` attribute: the version is pinned, and the health test
+    goes through the real port, so an upgrade that changes it fails loudly) and adds
+    :func:`outbox_health` to it.
+    """
+
+    @property  # type: ignore[override]
+    def _http_server(self) -> HttpServer | None:
+        server: HttpServer | None = self.__dict__.get("_proctorai_http_server")
+        return server
+
+    @_http_server.setter
+    def _http_server(self, server: HttpServer | None) -> None:
+        if server is not None:
+            server.app.middlewares.append(outbox_health)
+        self.__dict__["_proctorai_http_server"] = server
+
+
 def start_leftover_flusher() -> None:
     """Deliver rows an earlier run left in the outbox (a crash, an API outage at exit).
 
     Jobs flush the outbox too, but a worker that restarts into an idle period would
     otherwise sit on them until its next job; this flusher runs in the worker process.
     """
-    global _leftovers
+    global _leftovers, _collector
     if _leftovers is not None:
         return
     settings = _settings()
     client = ControlAPIClient(settings.api_url, settings.secret("service_token"))
-    flusher = OutboxFlusher(Outbox(settings.resolved_outbox_path), client)
+    flusher = OutboxFlusher(
+        Outbox(settings.resolved_outbox_path),
+        client,
+        credentials_retry_cap=settings.outbox_credentials_retry_cap,
+    )
     flusher.start()
     _leftovers = (flusher, client)
+    _collector = OutboxCollector(flusher.outbox)
+    REGISTRY.register(_collector)  # served by livekit-agents on AGENT_PROMETHEUS_PORT
 
 
 async def stop_leftover_flusher() -> None:
-    global _leftovers
+    global _leftovers, _collector
+    if _collector is not None:
+        REGISTRY.unregister(_collector)
+        _collector = None
     if _leftovers is None:
         return
     (flusher, client), _leftovers = _leftovers, None
@@ -128,7 +185,7 @@ def build_server(
     if settings is not None:
         _settings_override = settings
     current = _settings()
-    server = AgentServer(
+    server = ProctorAIServer(
         ws_url=current.livekit_url,
         api_key=current.livekit_api_key,
         api_secret=current.secret("livekit_api_secret"),
@@ -142,6 +199,7 @@ def build_server(
         initialize_process_timeout=current.agent_process_init_timeout,
         job_executor_type=job_executor_type or JobExecutorType.PROCESS,
         setup_fnc=prepare_process,
+        prometheus_port=current.agent_prometheus_port,
     )
 
     async def on_request(request: JobRequest) -> None:

@@ -23,16 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from control_api.livekit_config import livekit_keys_arg, render_livekit_config, write_livekit_config
+from control_api.server import api_bind
 from control_api.settings import Settings, get_settings
 from control_api.stack import ServiceSpec, Stack, StackError, find_livekit_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _api_bind(settings: Settings) -> tuple[str, int]:
-    """Where the API listens: the host and port of its public URL (loopback by default)."""
-    parts = urlsplit(settings.public_url)
-    return parts.hostname or "127.0.0.1", parts.port or 8000
 
 
 def _follow_livekit_url(config: dict[str, Any], livekit_url: str) -> None:
@@ -55,7 +50,7 @@ def _follow_livekit_url(config: dict[str, Any], livekit_url: str) -> None:
 
 def build_services(settings: Settings) -> list[ServiceSpec]:
     """The stack's processes, in start order, each with its health check."""
-    api_host, api_port = _api_bind(settings)
+    api_host, api_port = api_bind(settings)
     api_url = f"http://{api_host}:{api_port}"
     config = render_livekit_config(
         settings.livekit_api_key, webhook_urls=[f"{api_url}/livekit/webhook"]
@@ -73,18 +68,9 @@ def build_services(settings: Settings) -> list[ServiceSpec]:
         ),
         ServiceSpec(
             name="api",
-            argv=[
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "control_api.app:create_app",
-                "--factory",
-                "--host",
-                api_host,
-                "--port",
-                str(api_port),
-                "--no-access-log",
-            ],
+            # uvicorn with control_api.server.uvicorn_options (no proxy headers: the app
+            # trusts X-Forwarded-For from TRUSTED_PROXIES only).
+            argv=[sys.executable, "-m", "control_api.server"],
             health_url=f"{api_url}/healthz",
         ),
     ]
@@ -135,7 +121,8 @@ def _banner(settings: Settings) -> str:
         [
             "",
             "ProctorAI is running. Ctrl-C stops everything.",
-            f"  control API   {settings.public_url}   (docs: {settings.public_url}/docs)",
+            f"  control API   {settings.public_url}"
+            + (f"   (docs: {settings.public_url}/docs)" if settings.api_docs else ""),
             f"  livekit       {settings.livekit_url}",
             "",
         ]

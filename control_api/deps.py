@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from control_api.links import LinkError, decode_link
 from control_api.livekit_rooms import RoomManager
-from control_api.models import Interview, InterviewLink
+from control_api.models import Interview, InterviewLink, InterviewStatus, utcnow
 from control_api.settings import Settings
 from control_api.storage import Storage
 
@@ -134,11 +134,15 @@ def get_link(
 ) -> tuple[InterviewLink, Interview]:
     """The link a token stands for, checked: signature, expiry, revocation, interview.
 
-    Unusable links get 401 (bad, expired or replaced), 404 (the interview is gone).
-    A link is not single-use: the candidate may reopen theirs to reconnect while the
-    interview is open (each opening is counted on the link; the LiveKit identity is
-    the same, so a second device replaces the first); the routes refuse it once the
-    interview has ended (409) or was cancelled (410). Re-issuing revokes old links.
+    Unusable links get 401 (bad, expired or replaced), 404 (the interview is gone),
+    410 (the interview was cancelled: cancelling revokes its links, and "replaced"
+    would send the candidate looking for a newer link that does not exist). Expiry is
+    the token's ``exp`` and the stored ``expires_at``, whichever comes first, so a
+    link can be ended early by shortening its row. A link is not single-use: the
+    candidate may reopen theirs to reconnect while the interview is open (each opening
+    is counted on the link; the LiveKit identity is the same, so a second device
+    replaces the first); the routes refuse it once the interview has ended (409) or
+    was cancelled (410). Re-issuing revokes old links.
     """
     try:
         claims = decode_link(token, settings.secret("link_secret"))
@@ -150,14 +154,20 @@ def get_link(
             status.HTTP_401_UNAUTHORIZED,
             "this link is not valid: ask the recruiter for a new one",
         )
+    if link.expires_at <= utcnow():
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "this link has expired: ask the recruiter for a new one"
+        )
+    interview = session.get(Interview, link.interview_id)
+    if interview is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "this interview no longer exists")
+    if interview.status == InterviewStatus.CANCELLED.value:
+        raise HTTPException(status.HTTP_410_GONE, "this interview was cancelled by the recruiter")
     if link.revoked_at is not None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "this link has been replaced by a newer one: ask the recruiter for the new link",
         )
-    interview = session.get(Interview, link.interview_id)
-    if interview is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "this interview no longer exists")
     return link, interview
 
 

@@ -3,17 +3,29 @@
 Rooms are created when the interview is created, with the interview id in their
 metadata; they vanish after ``empty_timeout``, so opening the candidate link creates
 the room again if needed (CreateRoom is idempotent) and dispatches the interviewer
-agent when the room has no dispatch yet. Token grants follow ARCHITECTURE.md:
-the candidate publishes camera and microphone only and no data; the proctor is
-hidden and subscribe-only.
+agent when the room has no dispatch yet. Only this API creates rooms: livekit.yaml sets
+``room.auto_create: false``, so a token that outlives a cancelled interview cannot bring
+its room back. Token grants follow ARCHITECTURE.md: the candidate publishes camera and
+microphone only and no data; the proctor is hidden and subscribe-only.
+
+Who is who: each link maps to one participant. A proctor link's identity is derived from
+the link (``proctor-<ref>``), so reopening it replaces the last session instead of adding
+a hidden participant; the candidate's identity is the interview's, and its token carries
+the link's ref as the ``proctorai.link`` attribute. ``ref`` is a hash of the link id
+(attributes are visible to the room; the id itself never leaves the server). The webhook
+handler removes a participant whose link was revoked (:func:`link_ref` finds it), since a
+LiveKit token cannot be revoked before it expires: tokens live minutes
+(``LIVEKIT_TOKEN_TTL``) and livekit-server refreshes them for connected clients.
+The room holds the candidate and at most ``MAX_PROCTORS`` proctors (agents do not count
+toward LiveKit's ``max_participants``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-import secrets
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -48,8 +60,17 @@ def candidate_identity(interview_id: str) -> str:
     return f"{CANDIDATE_PREFIX}{interview_id}"
 
 
-def new_proctor_identity() -> str:
-    return f"{PROCTOR_PREFIX}{secrets.token_hex(6)}"
+LINK_ATTRIBUTE = "proctorai.link"
+
+
+def link_ref(jti: str) -> str:
+    """A link's public reference: a hash of its id, safe to show in the room."""
+    return hashlib.sha256(jti.encode()).hexdigest()[:16]
+
+
+def proctor_identity(jti: str) -> str:
+    """The one LiveKit identity of a proctor link (reopening it replaces the last session)."""
+    return f"{PROCTOR_PREFIX}{link_ref(jti)}"
 
 
 def is_agent(participant: api.ParticipantInfo) -> bool:
@@ -129,7 +150,7 @@ class RoomManager:
             name=name,
             empty_timeout=self._settings.room_empty_timeout,
             departure_timeout=self._settings.room_departure_timeout,
-            max_participants=self._settings.room_max_participants,
+            max_participants=1 + self._settings.max_proctors,  # the candidate + proctors
             metadata=json.dumps({"interview_id": interview_id}),
         )
         await self._call(self._client().room.create_room(request), "create room")
@@ -228,6 +249,33 @@ class RoomManager:
     def dispatch_count(self, interview_id: str) -> int:
         return self._dispatch_counts.get(interview_id, 0)
 
+    async def proctors_in_room(self, interview_id: str) -> set[str]:
+        """The proctor identities connected to the interview's room now."""
+        participants = await self._call(
+            self._client().room.list_participants(
+                api.ListParticipantsRequest(room=room_name_for(interview_id))
+            ),
+            "list participants",
+        )
+        return {
+            p.identity for p in participants.participants if p.identity.startswith(PROCTOR_PREFIX)
+        }
+
+    async def remove_participants(self, interview_id: str, identities: set[str]) -> None:
+        """Disconnect these participants from the room; absent ones (or no room) are fine."""
+        room = room_name_for(interview_id)
+        for identity in sorted(identities):
+            request = api.RoomParticipantIdentity(room=room, identity=identity)
+            try:
+                await self._call(
+                    self._client().room.remove_participant(request), "remove participant"
+                )
+            except LiveKitUnavailable as exc:
+                if isinstance(exc.__cause__, api.ServerError) and exc.__cause__.status == 404:
+                    continue
+                raise
+            logger.info("participant removed: %s role=%s", interview_id, participant_role(identity))
+
     async def delete_room(self, interview_id: str) -> None:
         """Delete the room (disconnecting everyone); a missing room is fine."""
         request = api.DeleteRoomRequest(room=room_name_for(interview_id))
@@ -250,7 +298,7 @@ class RoomManager:
 
     # --- tokens ---------------------------------------------------------------------
 
-    def candidate_token(self, interview_id: str, display_name: str) -> ParticipantToken:
+    def candidate_token(self, interview_id: str, display_name: str, jti: str) -> ParticipantToken:
         """Join one room; publish camera and microphone only; no data publishing."""
         identity = candidate_identity(interview_id)
         grants = api.VideoGrants(
@@ -261,11 +309,11 @@ class RoomManager:
             can_subscribe=True,
             can_publish_data=False,
         )
-        return ParticipantToken(identity, self._sign(identity, display_name, grants))
+        return ParticipantToken(identity, self._sign(identity, display_name, grants, jti))
 
-    def proctor_token(self, interview_id: str) -> ParticipantToken:
+    def proctor_token(self, interview_id: str, jti: str, label: str | None) -> ParticipantToken:
         """Hidden, subscribe-only; receives the anomalies addressed to it."""
-        identity = new_proctor_identity()
+        identity = proctor_identity(jti)
         grants = api.VideoGrants(
             room_join=True,
             room=room_name_for(interview_id),
@@ -274,15 +322,16 @@ class RoomManager:
             can_publish_data=False,
             can_subscribe=True,
         )
-        return ParticipantToken(identity, self._sign(identity, "Proctor", grants))
+        return ParticipantToken(identity, self._sign(identity, label or "Proctor", grants, jti))
 
-    def _sign(self, identity: str, name: str, grants: api.VideoGrants) -> str:
+    def _sign(self, identity: str, name: str, grants: api.VideoGrants, jti: str) -> str:
         return (
             api.AccessToken(
                 self._settings.livekit_api_key, self._settings.secret("livekit_api_secret")
             )
             .with_identity(identity)
             .with_name(name)
+            .with_attributes({LINK_ATTRIBUTE: link_ref(jti)})
             .with_ttl(timedelta(seconds=self._settings.livekit_token_ttl))
             .with_grants(grants)
             .to_jwt()

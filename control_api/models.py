@@ -144,6 +144,8 @@ class InterviewLink(SQLModel, table=True):
     first_used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     last_used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     use_count: int = 0
+    label: str | None = Field(default=None, max_length=100)
+    """Who a proctor link is for ("Hiring manager"), shown in who watched; None: "Proctor"."""
 
 
 class ProctoringEvent(SQLModel, table=True):

@@ -5,10 +5,20 @@ URL, and every bearer endpoint can be probed for keys; both get an in-process li
 (the ``limits`` library, moving window, in memory) so a script cannot try tokens or
 keys at speed, nor hammer one link:
 
-- each client IP may make ``RATE_LIMIT_LINKS_PER_MINUTE`` link requests a minute;
+- each client may make ``RATE_LIMIT_LINKS_PER_MINUTE`` link requests a minute;
 - each link (by its ``jti``, so re-encoded copies share it) ``RATE_LIMIT_LINK_USES_PER_MINUTE``;
-- after ``RATE_LIMIT_FAILED_AUTH_PER_MINUTE`` answers of 401 to one IP within a minute,
-  that IP gets 429 on every credentialed endpoint until the window moves on.
+- after ``RATE_LIMIT_FAILED_AUTH_PER_MINUTE`` answers of 401 to one client for one kind
+  of credential within a minute, that client gets 429 on the endpoints of that kind
+  until the window moves on: wrong recruiter keys lock it out of ``/interviews``, wrong
+  service tokens out of ``/agent/``, bad link tokens out of ``/links/``, and nothing
+  else. The LiveKit webhook and the signed media URLs are never locked out: their
+  signatures cannot be guessed, and behind a proxy a stranger's address is everyone's.
+
+The client is the TCP peer. Only when the peer is one of ``TRUSTED_PROXIES`` is it the
+right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy (uvicorn's own
+``ProxyHeadersMiddleware``, installed by :func:`install_rate_limits`); the server must
+then not rewrite the address itself (``control_api.server`` runs uvicorn without proxy
+headers; uvicorn's default believes ``X-Forwarded-For`` from 127.0.0.1).
 
 A refusal is 429 with ``Retry-After`` (seconds) and ``{"detail": "..."}``. A limit of
 0 turns that limit off. The counters live in the process: behind several API workers
@@ -24,6 +34,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 
 import jwt
 from fastapi import FastAPI
@@ -31,15 +42,37 @@ from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from control_api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 LINK_PREFIX = "/links/"
-# Paths whose requests carry a credential; the failed-auth block covers these only, so
-# a blocked client still gets the pages, the docs and the health check.
-CREDENTIALED_PREFIXES = ("/interviews", "/agent/", "/links/", "/media/", "/livekit/")
+
+
+class CredentialKind(StrEnum):
+    """The guessable credentials, each with a lockout of its own."""
+
+    RECRUITER = "recruiter"
+    SERVICE = "service"
+    LINK = "link"
+
+
+def credential_kind(path: str) -> CredentialKind | None:
+    """The credential the route at ``path`` takes, from its prefix (before routing).
+
+    ``None`` for the pages, the docs, the health check, and the signature-checked
+    routes (``/livekit/webhook``, ``/media/...``), which no lockout covers. A test
+    checks this against the route table read from the dependencies.
+    """
+    if path == "/interviews" or path.startswith("/interviews/"):
+        return CredentialKind.RECRUITER
+    if path.startswith("/agent/") or path == "/metrics":
+        return CredentialKind.SERVICE
+    if path.startswith(LINK_PREFIX):
+        return CredentialKind.LINK
+    return None
 
 
 @dataclass(frozen=True)
@@ -70,13 +103,14 @@ class RateLimiter:
 
     def check_request(self, path: str, client: str) -> int | None:
         """Seconds to wait if this request is over a limit (it is counted), else None."""
-        if (
-            self._failed_auth
-            and path.startswith(CREDENTIALED_PREFIXES)
-            and not self._limiter.test(self._failed_auth, "failed-auth", client)
+        kind = credential_kind(path)
+        if kind is None:
+            return None
+        if self._failed_auth and not self._limiter.test(
+            self._failed_auth, "failed-auth", kind, client
         ):
-            return self._retry_after(self._failed_auth, "failed-auth", client)
-        if not path.startswith(LINK_PREFIX):
+            return self._retry_after(self._failed_auth, "failed-auth", kind, client)
+        if kind is not CredentialKind.LINK:
             return None
         if self._links_per_ip and not self._limiter.hit(self._links_per_ip, "links-ip", client):
             return self._retry_after(self._links_per_ip, "links-ip", client)
@@ -85,9 +119,11 @@ class RateLimiter:
             return self._retry_after(self._uses_per_link, "link", link)
         return None
 
-    def record_failed_auth(self, client: str) -> None:
-        if self._failed_auth:
-            self._limiter.hit(self._failed_auth, "failed-auth", client)
+    def record_failed_auth(self, path: str, client: str) -> None:
+        """Count a 401 against the client, for the kind of credential ``path`` takes."""
+        kind = credential_kind(path)
+        if self._failed_auth and kind is not None:
+            self._limiter.hit(self._failed_auth, "failed-auth", kind, client)
 
     def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
         reset = self._limiter.get_window_stats(item, *keys).reset_time
@@ -137,7 +173,7 @@ class RateLimitMiddleware:
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 401:
-                self.limiter.record_failed_auth(client)
+                self.limiter.record_failed_auth(path, client)
             await send(message)
 
         await self.app(scope, receive, watch)
@@ -161,5 +197,13 @@ async def _too_many_requests(send: Send, retry_after: int) -> None:
 
 
 def install_rate_limits(app: FastAPI, settings: Settings) -> None:
-    """Add the limits configured in ``settings`` to ``app`` (before it starts)."""
+    """Add the limits configured in ``settings`` to ``app`` (before it starts).
+
+    With ``TRUSTED_PROXIES`` set, uvicorn's ``ProxyHeadersMiddleware`` goes in front
+    (added last, so it runs first): it replaces the client address only for requests
+    whose peer is a trusted proxy, with the right-most untrusted forwarded address.
+    """
     app.add_middleware(RateLimitMiddleware, config=RateLimitConfig.from_settings(settings))
+    if settings.trusted_proxies:
+        trusted = [str(network) for network in settings.trusted_proxies]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)

@@ -93,6 +93,35 @@ class FileOut(BaseModel):
     url: str = Field(description="A signed URL that expires (MEDIA_URL_TTL).")
 
 
+class ProctorLinkRequest(BaseModel):
+    label: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Who the link is for, shown in who watched (e.g. 'Hiring manager')",
+    )
+
+
+class ProctorLinkOut(BaseModel):
+    """One active proctor link: each is one hidden participant at a time."""
+
+    label: str
+    url: str
+    issued_at: datetime
+    expires_at: datetime
+    use_count: int
+    last_used_at: datetime | None
+
+
+class ProctorSessionOut(BaseModel):
+    """Who watched: one proctor's time in the room (from LiveKit's webhooks)."""
+
+    label: str
+    identity: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
 class InterviewDetail(InterviewSummary):
     candidate_email: str
     job_description: str
@@ -106,6 +135,10 @@ class InterviewDetail(InterviewSummary):
     files: list[FileOut]
     event_count: int
     transcript_turn_count: int
+    identity_verified: bool
+    """Face and voice baselines accepted (False until then, or after live enrollment)."""
+    proctor_links: list[ProctorLinkOut]
+    proctor_sessions: list[ProctorSessionOut]
 
 
 class CancelRequest(BaseModel):
@@ -138,6 +171,8 @@ class LinkInterview(BaseModel):
     duration_minutes: int
     question_count: int
     status: InterviewStatus
+    identity_verified: bool
+    """Face and voice baselines accepted before the interview (False: live enrollment)."""
 
 
 class LinkSession(BaseModel):

@@ -9,6 +9,7 @@ Those generated values are for local development only; production sets them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -19,8 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_LIVEKIT_SECRET_LENGTH = 32
 DEV_SECRETS_FILE = "dev-secrets.json"
@@ -62,13 +63,23 @@ class Settings(BaseSettings):
     livekit_public_url: str | None = None
     livekit_api_key: str = "proctorai-dev"
     livekit_api_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
-    # Lifetime of LiveKit access tokens handed out by the link endpoint, in seconds.
-    livekit_token_ttl: Annotated[int, Field(ge=60, le=24 * 3600)] = 3 * 3600
+    # Lifetime of LiveKit access tokens handed out by the link endpoint, in seconds. Short:
+    # a token cannot be revoked, and livekit-server refreshes it for a connected client, so
+    # only a rejoin needs a fresh one (the pages ask the link endpoint again).
+    livekit_token_ttl: Annotated[int, Field(ge=60, le=3600)] = 600
     # Seconds for LiveKit API calls before the API answers 503.
     livekit_timeout: Annotated[float, Field(gt=0, le=60)] = 5.0
     room_empty_timeout: Annotated[int, Field(ge=1)] = 600
     room_departure_timeout: Annotated[int, Field(ge=1)] = 60
-    room_max_participants: Annotated[int, Field(ge=2, le=100)] = 6
+    # Proctors watching one interview at once (each proctor link is one participant); the
+    # room admits the candidate and these (agents do not count toward LiveKit's limit).
+    max_proctors: Annotated[int, Field(ge=1, le=50)] = 3
+    # Identity verification: a candidate's LiveKit token is issued only once their face and
+    # voice baseline is accepted (the face checked against the reference photo, if any).
+    # True lets a candidate join unverified (the agent then enrolls from the live stream,
+    # checked against the reference photo); such interviews say "identity not verified"
+    # at the top of the report and on the proctor's page.
+    allow_live_enrollment: bool = False
     # The agent worker's agent_name, for explicit dispatch.
     agent_name: str = "proctorai-interviewer"
     # Agent supervision (control_api.agent_supervisor): a room of a running interview with
@@ -101,20 +112,44 @@ class Settings(BaseSettings):
     max_document_chars: Annotated[int, Field(ge=1000)] = 200_000
     # Pages read from a PDF before it is refused (a guard against PDF bombs).
     max_pdf_pages: Annotated[int, Field(ge=1)] = 50
+    # Baseline checks (face photos, voice reading) run on this many dedicated threads at
+    # once, each taking about a core; up to baseline_waiting more wait their turn and any
+    # beyond answer 503 with Retry-After (a burst of baselines cannot exhaust the API).
+    baseline_workers: Annotated[int, Field(ge=1, le=64)] = 2
+    baseline_waiting: Annotated[int, Field(ge=0, le=1000)] = 8
     # Days snapshots and baseline media are kept.
     media_retention_days: Annotated[int, Field(ge=1)] = 30
     # Lifetime of signed media URLs, in seconds.
     media_url_ttl: Annotated[int, Field(ge=60)] = 3600
 
     # Rate limits, per minute (0 turns one off): requests to the public link endpoints
-    # (/links/...) from one client IP, uses of one link, and answers of 401 to one IP
-    # before it is refused on every credentialed endpoint for the rest of the minute.
+    # (/links/...) from one client, uses of one link, and answers of 401 to one client
+    # for one kind of credential before it is refused on that kind's endpoints for the
+    # rest of the minute (control_api.ratelimit).
     rate_limit_links_per_minute: Annotated[int, Field(ge=0)] = 60
     rate_limit_link_uses_per_minute: Annotated[int, Field(ge=0)] = 30
     rate_limit_failed_auth_per_minute: Annotated[int, Field(ge=0)] = 20
+    # Reverse proxies whose X-Forwarded-For the rate limits believe: comma-separated IP
+    # addresses or CIDR networks ("10.0.0.5,172.16.0.0/12"). Empty (the default): none,
+    # so the client is always the TCP peer and X-Forwarded-For is ignored.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+
+    # The interactive API documentation at /docs (Swagger UI from the pinned npm package
+    # swagger-ui-dist, served from this origin) and the schema it reads, /openapi.json;
+    # false removes both (the API itself is unchanged).
+    api_docs: bool = True
 
     # Seconds between report catch-up and media retention rounds (0 turns them off).
     maintenance_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
+    # Report generation (control_api/reports/service.py). An interview completed by LiveKit's
+    # room_finished, not by the agent, is evaluated when the agent's own `completed` arrives
+    # (its outbox has then delivered the last turns and events), or by the catch-up round
+    # once report_drain_seconds have passed without it; the catch-up also retries any
+    # completed interview still without a report after that long (0: evaluate at once). A
+    # generation's claim older than report_claim_stale_seconds belongs to a crashed process
+    # and is taken over (longer than the slowest evaluation: 3 attempts x 3 requests x 120 s).
+    report_drain_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0
+    report_claim_stale_seconds: Annotated[float, Field(gt=0)] = 1200.0
 
     # Port of the agent worker's health server (livekit-agents), for `proctorai up`.
     agent_http_port: Annotated[int, Field(ge=0, le=65535)] = 8081
@@ -131,6 +166,26 @@ class Settings(BaseSettings):
                 if not (key in _GENERATED_SECRETS and value in ("", None))
             }
         return data
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_trusted_proxies(cls, value: object) -> object:
+        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+            value = ",".join(value)
+        if not isinstance(value, str):
+            return value
+        networks = []
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry))
+            except ValueError as exc:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                    f"({exc}); write e.g. 10.0.0.5 or 10.0.0.0/8, comma-separated"
+                ) from exc
+        return networks
 
     @field_validator("livekit_api_secret")
     @classmethod

@@ -24,6 +24,10 @@ from control_api.text_extraction import (
 _CHUNK = 64 * 1024
 # Larger images are refused before decoding (decompression bombs).
 MAX_IMAGE_PIXELS = 40_000_000
+# Baseline photos are webcam frames: the candidate's page asks for 640x480 and a full-HD
+# webcam gives 2.1 MP. Twice that is plenty, and bounds what decoding one may cost (a
+# 4 MP PNG is 16 MB in Pillow) before any of them is decoded.
+MAX_BASELINE_PIXELS = 4_000_000
 _IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
@@ -67,12 +71,21 @@ def document_text(data: bytes, field: str, *, max_chars: int, max_pdf_pages: int
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field}: {exc}") from exc
 
 
-def check_image(data: bytes, field: str) -> CheckedImage:
-    """Decode the image fully (JPEG or PNG only) so corrupt files are caught now."""
+def check_image(
+    data: bytes, field: str, *, max_pixels: int = MAX_IMAGE_PIXELS, decode: bool = True
+) -> CheckedImage:
+    """Check an uploaded image (JPEG or PNG only, at most ``max_pixels``) from its header,
+    then decode it fully so corrupt files are caught now.
+
+    ``decode=False`` stops after the header: for baseline photos, which are decoded
+    (downscaled, once) by the face engine's workers and not on the request thread;
+    damaged ones are refused there with :func:`undecodable_image`.
+    """
     if not data:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field}: the file is empty: upload a photo"
         )
+    limit = f"upload a photo of at most {max_pixels / 1_000_000:g} megapixels"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -85,20 +98,20 @@ def check_image(data: bytes, field: str) -> CheckedImage:
                         f"{field}: {image_format or 'this'} images are not accepted: "
                         "upload a JPEG or PNG photo",
                     )
-                if width * height > MAX_IMAGE_PIXELS:
+                if width * height > max_pixels:
                     raise HTTPException(
                         status.HTTP_422_UNPROCESSABLE_CONTENT,
-                        f"{field}: the image is {width}x{height} pixels: "
-                        "upload a photo of at most 40 megapixels",
+                        f"{field}: the image is {width}x{height} pixels: {limit}",
                     )
-                image.load()
+                if decode:
+                    image.load()
     except HTTPException:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow refuses these at open, before the size check above can name them.
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"{field}: the image has far too many pixels: upload a photo of at most 40 megapixels",
+            f"{field}: the image has far too many pixels: {limit}",
         ) from exc
     except UnidentifiedImageError as exc:
         raise HTTPException(
@@ -106,12 +119,16 @@ def check_image(data: bytes, field: str) -> CheckedImage:
             f"{field}: this is not an image: upload a JPEG or PNG photo",
         ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"{field}: the image could not be decoded (damaged or truncated): "
-            "upload the photo again",
-        ) from exc
+        raise undecodable_image(field) from exc
     return CheckedImage(data, _IMAGE_TYPES[image_format], width, height)
+
+
+def undecodable_image(field: str) -> HTTPException:
+    """The 422 for an image whose header reads but whose pixels do not."""
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"{field}: the image could not be decoded (damaged or truncated): upload the photo again",
+    )
 
 
 def safe_filename(name: str | None, fallback: str = "upload") -> str:

@@ -57,6 +57,8 @@ class AnomalyType(StrEnum):
     MIC_OFF = "mic_off"
     CANDIDATE_LEFT = "candidate_left"
     CONNECTION_LOST = "connection_lost"
+    EXTRA_CAMERA = "extra_camera"
+    EXTRA_MICROPHONE = "extra_microphone"
 
 
 SMOOTHED_TYPES: tuple[AnomalyType, ...] = (
@@ -73,8 +75,11 @@ CONDITION_TYPES: tuple[AnomalyType, ...] = (
     AnomalyType.MIC_OFF,
     AnomalyType.CANDIDATE_LEFT,
     AnomalyType.CONNECTION_LOST,
+    AnomalyType.EXTRA_CAMERA,
+    AnomalyType.EXTRA_MICROPHONE,
 )
-"""Signals reported as facts by LiveKit (track muted, participant gone), only debounced."""
+"""Signals reported as facts by LiveKit (track muted, participant gone, a second camera or
+microphone published), only debounced."""
 
 
 class Severity(StrEnum):
@@ -221,6 +226,18 @@ class AnomalyEvent(_Message):
         raise InvalidMessageError("message exceeds the size bound even without evidence")
 
 
+class JudgedTracks(_Message):
+    """The candidate's track sids the agent reads and judges (None: no such track now).
+
+    The candidate may publish several cameras or microphones; the agent judges one of each
+    (see ``agent.proctor.tracks``). Naming them lets the proctor's page show the camera the
+    verdicts are about, not whichever one it happened to receive last.
+    """
+
+    camera: str | None = Field(default=None, max_length=128)
+    microphone: str | None = Field(default=None, max_length=128)
+
+
 class StatusHeartbeat(_Message):
     """The present state of every signal, published on ``proctoring.status``."""
 
@@ -230,6 +247,8 @@ class StatusHeartbeat(_Message):
     signals: dict[AnomalyType, SignalState]
     active: list[str] = Field(default_factory=list)
     """Ids of the anomalies open now, oldest first."""
+    judged: JudgedTracks = Field(default_factory=JudgedTracks)
+    """The tracks the signals are judged from (empty in heartbeats of older agents)."""
 
     @field_validator("sent_at")
     @classmethod

@@ -4,8 +4,8 @@ The agent owns one :class:`ProctoringMonitor` per interview. It feeds it
 
 * engine verdicts for the smoothed signals (face mismatch, multiple faces, no face, voice
   mismatch, second speaker) through :meth:`ProctoringMonitor.observe`;
-* LiveKit facts (camera off, microphone off, candidate left, connection lost) through
-  :meth:`ProctoringMonitor.set_condition`;
+* LiveKit facts (camera off, microphone off, candidate left, connection lost, an extra
+  camera or microphone published) through :meth:`ProctoringMonitor.set_condition`;
 * the passage of time through :meth:`ProctoringMonitor.tick` (once per heartbeat), which
   confirms conditions that have outlasted their debounce;
 

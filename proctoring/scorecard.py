@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from proctoring.events import AnomalyEvent, AnomalyRecord, AnomalyType, Severity
 
-SCORE_METHOD = "proctoring-impact-v1"
+SCORE_METHOD = "proctoring-impact-v2"
 """Name of this table; change it whenever a number below changes, so stored reports say
 which rules produced them."""
 MAX_SCORE = Decimal(100)
@@ -61,6 +61,8 @@ DEDUCTION_TABLE: Mapping[AnomalyType, DeductionRule] = MappingProxyType(
         AnomalyType.NO_FACE: _rule("2", "1", "20"),
         AnomalyType.MIC_OFF: _rule("2", "1", "15"),
         AnomalyType.CONNECTION_LOST: _rule("0", "0.5", "5"),
+        AnomalyType.EXTRA_CAMERA: _rule("4", "2", "25"),
+        AnomalyType.EXTRA_MICROPHONE: _rule("2", "1", "15"),
     }
 )
 SEVERITY_FACTOR: Mapping[Severity, Decimal] = MappingProxyType(

@@ -69,10 +69,11 @@ anomalous readings times their share of decided readings), with a floor and a ce
 type: an identity mismatch is never less than medium, a missing face never more than
 medium. Strict lowers the confidence thresholds by 0.1, lenient raises them by 0.05.
 
-Conditions (camera off, microphone off, candidate left, connection lost) are facts reported
-by LiveKit, so they are not smoothed, only debounced: they start once they have lasted the
-debounce time (a camera switch or a reconnect takes a second or two) and their start time
-is when they began. Their severity is fixed by type: losing the connection is usually not
+Conditions (camera off, microphone off, candidate left, connection lost, an extra camera or
+microphone published) are facts reported by LiveKit, so they are not smoothed, only
+debounced: they start once they have lasted the debounce time (a camera switch or a
+reconnect takes a second or two; an extra track 3 s at standard) and their start time is
+when they began. Their severity is fixed by type: losing the connection is usually not
 the candidate's doing, so it is low; the others are medium.
 """
 
@@ -203,6 +204,10 @@ _CONDITIONS: dict[AnomalyType, tuple[tuple[float, float, float], Severity]] = {
     AnomalyType.MIC_OFF: ((10.0, 5.0, 2.0), Severity.MEDIUM),
     AnomalyType.CANDIDATE_LEFT: ((20.0, 10.0, 5.0), Severity.MEDIUM),
     AnomalyType.CONNECTION_LOST: ((20.0, 10.0, 5.0), Severity.LOW),
+    # A second device is deliberate, not a glitch; the short debounce only skips a browser
+    # publishing the new track an instant before withdrawing the old one.
+    AnomalyType.EXTRA_CAMERA: ((5.0, 3.0, 1.0), Severity.MEDIUM),
+    AnomalyType.EXTRA_MICROPHONE: ((5.0, 3.0, 1.0), Severity.MEDIUM),
 }
 _ORDER = (Sensitivity.LENIENT, Sensitivity.STANDARD, Sensitivity.STRICT)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,10 +18,13 @@ from proctoring.events import (
     AnomalyState,
     AnomalyType,
     InvalidMessageError,
+    JudgedTracks,
     Severity,
     SignalState,
     StatusHeartbeat,
 )
+from proctoring.scorecard import DEDUCTION_TABLE
+from proctoring.sensitivity import PRESETS
 
 T0 = 1_700_000_000.0
 ID = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
@@ -158,6 +162,22 @@ def test_heartbeat_round_trip() -> None:
         StatusHeartbeat.from_message(data.replace(b"anomalous", b"on fire"))
 
 
+def test_heartbeat_names_the_judged_tracks() -> None:
+    beat = StatusHeartbeat(
+        interview_id="int-42",
+        sent_at=T0,
+        signals={t: SignalState.CLEAN for t in AnomalyType},
+        judged=JudgedTracks(camera="TR_cam", microphone="TR_mic"),
+    )
+    data = beat.to_message()
+    assert json.loads(data)["judged"] == {"camera": "TR_cam", "microphone": "TR_mic"}
+    assert StatusHeartbeat.from_message(data) == beat
+    # a heartbeat from before the field (or of an absent candidate) names no track
+    old = json.loads(data)
+    del old["judged"]
+    assert StatusHeartbeat.from_message(json.dumps(old)).judged == JudgedTracks()
+
+
 def test_record_merge_prefers_the_ended_version_in_any_order() -> None:
     start = AnomalyRecord.from_event(started())
     end = AnomalyRecord.from_event(ended(confidence=0.8, severity=Severity.MEDIUM))
@@ -191,3 +211,14 @@ def test_record_merge_is_order_independent(order: list[int]) -> None:
 
 def test_severity_rank_orders_levels() -> None:
     assert Severity.LOW.rank < Severity.MEDIUM.rank < Severity.HIGH.rank
+
+
+def test_every_anomaly_type_is_scored_preset_and_worded_for_the_proctor() -> None:
+    """One spelling everywhere: a new type missing from any of these lists is a bug."""
+    words = (Path(__file__).parents[1] / "dashboard" / "js" / "anomaly-words.js").read_text()
+    for kind in AnomalyType:
+        assert kind in DEDUCTION_TABLE, kind
+        for preset in PRESETS.values():
+            assert kind in preset.smoothing or kind in preset.conditions, (kind, preset.name)
+        # a title in ANOMALY_WORDS and a signal name in SIGNAL_WORDS
+        assert words.count(f"  {kind.value}: ") == 2, kind

@@ -241,3 +241,26 @@ def test_every_start_gets_exactly_one_end(
         for earlier, later in itertools.pairwise(ends):
             if earlier.state is AnomalyState.ENDED and later.state is AnomalyState.STARTED:
                 assert earlier.ended_at is not None and earlier.ended_at <= later.started_at
+
+
+@pytest.mark.parametrize("signal", [AnomalyType.EXTRA_CAMERA, AnomalyType.EXTRA_MICROPHONE])
+def test_an_extra_track_is_flagged_while_it_exists(signal: AnomalyType) -> None:
+    monitor = make_monitor()
+    evidence = {"judged_track_sid": "TR_first", "extra_track_sids": ["TR_second"]}
+    assert monitor.set_condition(signal, True, T0, evidence) == []
+    assert monitor.status(T0 + 1).signals[signal] is SignalState.CLEAN  # still debouncing
+    [started] = monitor.tick(T0 + 3)
+    assert (started.type, started.state, started.severity) == (
+        signal,
+        AnomalyState.STARTED,
+        Severity.MEDIUM,
+    )
+    assert started.started_at == T0 and started.evidence == evidence
+    assert monitor.status(T0 + 4).signals[signal] is SignalState.ANOMALOUS
+    [ended] = monitor.set_condition(signal, False, T0 + 9)
+    assert ended.id == started.id and ended.ended_at == T0 + 9
+    assert ended.evidence["extra_track_sids"] == ["TR_second"]
+    # an extra track withdrawn within its debounce (a device switch) raises nothing
+    assert monitor.set_condition(signal, True, T0 + 20, evidence) == []
+    assert monitor.set_condition(signal, False, T0 + 21) == []
+    assert monitor.tick(T0 + 30) == []

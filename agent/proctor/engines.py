@@ -7,10 +7,11 @@ seconds of live speech).
 Face: :class:`FaceAdapter` turns each :class:`~proctoring.face.FaceObservation` into the
 three smoothed signals (face mismatch, multiple faces, no face). The enrollment comes
 from the interview's baseline (reference photo and baseline images from the API); when
-there is none, or it is refused, the adapter enrolls from the first good frames of the
-live stream, and every event's evidence says which (``enrollment``: ``baseline`` or
-``live``). Until enrolled, identity readings are "uncertain": nothing is judged against
-nobody.
+there is none, or it is refused (possible only where ``ALLOW_LIVE_ENROLLMENT`` lets an
+unverified candidate in), the adapter enrolls from the first good frames of the live
+stream, checked against the reference photo, and every event's evidence says which
+(``enrollment``: ``baseline``, ``live`` or ``reference_photo``). Until enrolled, identity
+readings are "uncertain": nothing is judged against nobody.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from proctoring.face import (
     Verdict,
     enroll,
 )
-from proctoring.face.enroll import EnrollmentResult
+from proctoring.face.enroll import NO_REFERENCE_FACE, REFERENCE_MISMATCH, EnrollmentResult
 from proctoring.face_signals import face_evidence, face_readings
 from proctoring.smoothing import Reading
 from proctoring.voice.analyzer import VoiceAnalyzer, VoiceObservation
@@ -60,6 +61,7 @@ _Enrollment = TypeVar("_Enrollment")
 
 BASELINE = "baseline"
 LIVE = "live"
+REFERENCE_PHOTO = "reference_photo"
 
 
 def _readings(
@@ -80,10 +82,22 @@ class FaceChecker(Protocol):
 
 
 class FaceAdapter:
-    """Face verdicts for one interview; enrolls from the live stream when needed."""
+    """Face verdicts for one interview; enrolls from the live stream when needed.
+
+    A live enrollment (no accepted baseline: only where the deployment allows it) is
+    checked against the recruiter's reference photo when there is one, as the baseline
+    would have been: live frames that do not look like the photo are not enrolled; the
+    candidate is then judged against the photo itself (``enrollment``:
+    ``reference_photo``), so an impostor present from the first second raises
+    face_mismatch instead of becoming the enrolled face.
+    """
 
     def __init__(
-        self, enrollment: FaceEnrollment | None, live_frames: int = 5, method: str = "tracked"
+        self,
+        enrollment: FaceEnrollment | None,
+        live_frames: int = 5,
+        method: str = "tracked",
+        reference: NDArray[np.uint8] | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._method = method
@@ -91,6 +105,7 @@ class FaceAdapter:
         self.enrollment_source = BASELINE if enrollment is not None else LIVE
         self._live_frames = max(live_frames, EnrollPolicy().min_frames)
         self._pending: list[NDArray[np.uint8]] = []
+        self._reference = reference
         # a throwaway verifier only counts faces until the live enrollment exists
         self.enrolled_at: float | None = None
 
@@ -113,7 +128,42 @@ class FaceAdapter:
         return _readings(observation, t, self._evidence(observation))
 
     def _evidence(self, observation: FaceObservation) -> dict[str, JsonValue]:
-        return {**face_evidence(observation), "enrollment": self.enrollment_source}
+        evidence: dict[str, JsonValue] = {
+            **face_evidence(observation),
+            "enrollment": self.enrollment_source,
+        }
+        if self.enrollment_source != BASELINE:
+            evidence["reference_checked"] = self._reference is not None
+        return evidence
+
+    def _enroll_live(self, t: float) -> None:
+        """Enroll from the pending frames, checked against the reference photo if any."""
+        result: EnrollmentResult = enroll(self._pending, self._reference)
+        self._pending = []
+        if result.enrollment is not None:
+            self._verifier = self._verifier_for(result.enrollment)
+            self.enrolled_at = t
+            logger.info("face enrolled from the live stream")
+            return
+        if REFERENCE_MISMATCH in result.reasons:
+            photo = self._reference_enrollment()
+            if photo is not None:
+                self._verifier = self._verifier_for(photo)
+                self.enrollment_source = REFERENCE_PHOTO
+                self.enrolled_at = t
+                logger.warning("live face does not match the reference photo; judging against it")
+        elif NO_REFERENCE_FACE in result.reasons:
+            logger.warning("reference photo unusable; enrolling live without it")
+            self._reference = None
+
+    def _reference_enrollment(self) -> FaceEnrollment | None:
+        from proctoring.face import inspect_frame
+
+        assert self._reference is not None
+        inspection = inspect_frame(self._reference, max_encoded=1)
+        if len(inspection.encoded) != 1 or inspection.encoded[0].embedding is None:
+            return None
+        return FaceEnrollment((inspection.encoded[0].embedding,))
 
     def _analyse_unenrolled(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         from proctoring.face import inspect_frame
@@ -124,12 +174,7 @@ class FaceAdapter:
             if count == 1 and self._verifier is None:
                 self._pending.append(rgb)
                 if len(self._pending) >= self._live_frames:
-                    result: EnrollmentResult = enroll(self._pending)
-                    if result.enrollment is not None:
-                        self._verifier = self._verifier_for(result.enrollment)
-                        self.enrolled_at = t
-                        logger.info("face enrolled from the live stream")
-                    self._pending = []
+                    self._enroll_live(t)
         evidence: dict[str, JsonValue] = {
             "face_count": count,
             "distance": None,
@@ -172,29 +217,46 @@ async def build_face_analyser(
     accepted = _stored(FaceEnrollment.from_json, context.face_enrollment, context, "face")
     if accepted is not None:
         return FaceAdapter(accepted, settings.enrollment_frames, settings.face_method)
+    reference = await _reference_photo(context, client)
+
+    def live() -> FaceAdapter:
+        return FaceAdapter(
+            None, settings.enrollment_frames, settings.face_method, reference=reference
+        )
+
     baseline = context.files("baseline_image")
-    references = context.files("reference_photo")
     if not baseline:
-        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
+        return live()
     try:
         frames = [_decode_image(await client.download(f.download_path)) for f in baseline]
-        reference = (
-            _decode_image(await client.download(references[0].download_path))
-            if references
-            else None
-        )
     except (APIError, OSError, ValueError):
         logger.warning(
             "baseline download failed; enrolling live", extra={"interview_id": context.interview_id}
         )
-        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
+        return live()
     result = await asyncio.to_thread(enroll, frames, reference)
     if result.enrollment is None:
         logger.warning(
             "baseline refused; enrolling live", extra={"interview_id": context.interview_id}
         )
-        return FaceAdapter(None, settings.enrollment_frames, settings.face_method)
+        return live()
     return FaceAdapter(result.enrollment, settings.enrollment_frames, settings.face_method)
+
+
+async def _reference_photo(
+    context: InterviewContext, client: ControlAPIClient
+) -> NDArray[np.uint8] | None:
+    """The recruiter's reference photo, which every live enrollment is checked against."""
+    references = context.files("reference_photo")
+    if not references:
+        return None
+    try:
+        return _decode_image(await client.download(references[0].download_path))
+    except (APIError, OSError, ValueError):
+        logger.warning(
+            "reference photo download failed", extra={"interview_id": context.interview_id}
+        )
+        return None
 
 
 _encoder_lock = threading.Lock()

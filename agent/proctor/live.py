@@ -1,6 +1,16 @@
 """The live proctoring pipeline of one interview.
 
-Media: only the candidate's camera and microphone are subscribed. Video is sampled by
+Media: only the candidate's judged camera and judged microphone are subscribed and read:
+the candidate may publish several of each, and :mod:`agent.proctor.tracks` says which one
+is judged (the first published still there). Each is read from exactly that track
+(``VideoStream.from_track``; ``from_participant(track_source=...)`` would pick one of
+several by itself, so the verdicts could be about a feed nobody can name). Any other
+camera or microphone raises ``extra_camera`` / ``extra_microphone`` while it is published,
+with the judged and the extra sids as evidence, and every heartbeat names the judged sids,
+so the proctor's page shows the camera the verdicts are about. The extras are not muted
+through the server API: the candidate's client may unmute them at once, so it would stop
+nothing reliably, and the proctor may want to look at them (the page labels them as not
+checked by the agent). Video is sampled by
 time: the stream keeps only the newest frame (``capacity=1``), and every
 ``1 / FRAME_RATE`` seconds that frame is converted to RGB and judged in a worker thread;
 while a judgement is still running, frames are skipped, never queued, so one candidate
@@ -15,8 +25,9 @@ thread. When the voice engine falls so far behind that buffered audio must be dr
 the engine is told that a gap precedes the next chunk: the audio on either side of it is
 never analysed as one stretch of speech (that splice once looked like a second voice).
 
-Conditions: camera or microphone unpublished or muted, and the candidate leaving, are
-reported to the monitor as they happen; the heartbeat tick lets them mature.
+Conditions: the judged camera or microphone unpublished or muted, an extra one published,
+and the candidate leaving, are reported to the monitor as they happen; the heartbeat tick
+lets them mature.
 
 Out: every anomaly start and end goes at once to the proctors (and only to them) and
 into the outbox; a face anomaly's start also gets a snapshot, whose URL is added to the
@@ -47,9 +58,10 @@ from agent.proctor.publisher import ProctorPublisher
 from agent.proctor.sampling import FrameSampler
 from agent.proctor.snapshots import SnapshotUploader
 from agent.proctor.stats import FrameStats
+from agent.proctor.tracks import JudgedTrack
 from agent.records import InterviewRecords
 from agent.stream_close import close_stream
-from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType
+from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, JudgedTracks
 from proctoring.monitor import ProctoringMonitor
 from proctoring.smoothing import Reading
 
@@ -65,6 +77,13 @@ HIGH_LAYER_MIN_HEIGHT = 600  # cameras this tall are received at their middle la
 VOICE_MAX_BUFFER_SECONDS = 10.0
 
 AudioListener = Callable[[bytes, float], None]
+CAMERA = rtc.TrackSource.SOURCE_CAMERA
+MICROPHONE = rtc.TrackSource.SOURCE_MICROPHONE
+# per source: the condition of its judged track missing or muted, and of extra tracks
+SOURCE_CONDITIONS = {
+    CAMERA: (AnomalyType.CAMERA_OFF, AnomalyType.EXTRA_CAMERA),
+    MICROPHONE: (AnomalyType.MIC_OFF, AnomalyType.EXTRA_MICROPHONE),
+}
 
 
 class LiveProctor:
@@ -100,7 +119,9 @@ class LiveProctor:
         self._heartbeat_interval = heartbeat_interval
         self._lock = asyncio.Lock()  # events are handled in order
         self._tasks: set[asyncio.Task[None]] = set()
-        self._media_tasks: list[asyncio.Task[None]] = []
+        self._judged = {source: JudgedTrack() for source in SOURCE_CONDITIONS}
+        # per source: the track being read and its reader
+        self._readers: dict[int, tuple[rtc.Track, asyncio.Task[None]]] = {}
         self._background: asyncio.Task[None] | None = None
         self._snapshot_evidence: dict[str, dict[str, JsonValue]] = {}
         self._snapshot_tasks: dict[str, asyncio.Task[None]] = {}
@@ -122,6 +143,7 @@ class LiveProctor:
         room.on("participant_disconnected", self._on_participant_disconnected)
         room.on("track_published", self._on_track_change)
         room.on("track_unpublished", self._on_track_change)
+        room.on("track_subscribed", self._on_track_subscribed)
         room.on("track_muted", self._on_mute_change)
         room.on("track_unmuted", self._on_mute_change)
         participant = room.remote_participants.get(self._identity)
@@ -137,30 +159,18 @@ class LiveProctor:
         task.add_done_callback(self._tasks.discard)
 
     def _attach(self, participant: rtc.RemoteParticipant) -> None:
-        """Subscribe to the candidate's camera and microphone and start reading them."""
+        """Subscribe to the candidate's judged camera and microphone and read them."""
         self.present.set()
-        for publication in participant.track_publications.values():
-            self._subscribe_if_wanted(publication)
-        for task in self._media_tasks:
-            task.cancel()
-        self._media_tasks = [
-            asyncio.create_task(self._video_loop(participant), name="proctor-video"),
-            asyncio.create_task(self._audio_loop(participant), name="proctor-audio"),
-        ]
+        self._stop_readers()  # a rejoin: its tracks are new ones
         self._spawn(self._condition(AnomalyType.CANDIDATE_LEFT, False, {}))
-        self._refresh_media_conditions(participant)
+        self._refresh_tracks(participant)
 
-    @staticmethod
-    def _subscribe_if_wanted(publication: rtc.RemoteTrackPublication) -> None:
-        if publication.source not in (
-            rtc.TrackSource.SOURCE_CAMERA,
-            rtc.TrackSource.SOURCE_MICROPHONE,
-        ):
-            return
-        if not publication.subscribed:
-            publication.set_subscribed(True)
-        if publication.source == rtc.TrackSource.SOURCE_CAMERA:
-            _prefer_analysis_layer(publication)
+    @property
+    def judged(self) -> JudgedTracks:
+        """The track sids judged now, as the heartbeat names them."""
+        return JudgedTracks(
+            camera=self._judged[CAMERA].judged, microphone=self._judged[MICROPHONE].judged
+        )
 
     def _on_participant_connected(self, participant: rtc.RemoteParticipant) -> None:
         if participant.identity == self._identity and not self._closed:
@@ -170,12 +180,12 @@ class LiveProctor:
         if participant.identity != self._identity or self._closed:
             return
         self.present.clear()
-        for task in self._media_tasks:
-            task.cancel()
-        self._media_tasks = []
+        self._stop_readers()
         now = time.time()
-        self._spawn(self._condition(AnomalyType.CAMERA_OFF, False, {}, now))
-        self._spawn(self._condition(AnomalyType.MIC_OFF, False, {}, now))
+        for source, conditions in SOURCE_CONDITIONS.items():
+            self._judged[source].update([])  # its tracks left with it
+            for signal in conditions:
+                self._spawn(self._condition(signal, False, {}, now))
         self._spawn(self._condition(AnomalyType.CANDIDATE_LEFT, True, {}, now))
 
     def _on_track_change(
@@ -183,8 +193,16 @@ class LiveProctor:
     ) -> None:
         if participant.identity != self._identity or self._closed:
             return
-        self._subscribe_if_wanted(publication)
-        self._refresh_media_conditions(participant)
+        self._refresh_tracks(participant)
+
+    def _on_track_subscribed(
+        self,
+        track: rtc.Track,
+        publication: rtc.RemoteTrackPublication,
+        participant: rtc.RemoteParticipant,
+    ) -> None:
+        if participant.identity == self._identity and not self._closed:
+            self._read_judged(participant)
 
     def _on_mute_change(
         self, participant: rtc.Participant, publication: rtc.TrackPublication
@@ -192,25 +210,66 @@ class LiveProctor:
         if participant.identity != self._identity or self._closed:
             return
         if isinstance(participant, rtc.RemoteParticipant):
-            self._refresh_media_conditions(participant)
+            self._refresh_tracks(participant)
 
-    def _refresh_media_conditions(self, participant: rtc.RemoteParticipant) -> None:
-        publications = list(participant.track_publications.values())
-        for source, signal in (
-            (rtc.TrackSource.SOURCE_CAMERA, AnomalyType.CAMERA_OFF),
-            (rtc.TrackSource.SOURCE_MICROPHONE, AnomalyType.MIC_OFF),
-        ):
-            live = any(p.source == source and not p.muted for p in publications)
-            if signal is AnomalyType.CAMERA_OFF:
+    def _refresh_tracks(self, participant: rtc.RemoteParticipant) -> None:
+        """Choose the judged tracks again, report the conditions, read the judged tracks.
+
+        Off means the *judged* track is missing or muted: another camera left on does not
+        make up for it, since nothing on it is judged.
+        """
+        publications = participant.track_publications
+        for source, (off, extra) in SOURCE_CONDITIONS.items():
+            choice = self._judged[source].update(
+                sid for sid, p in publications.items() if p.source == source
+            )
+            judged = publications.get(choice.judged) if choice.judged else None
+            live = judged is not None and not judged.muted
+            if source == CAMERA:
                 self._camera_muted = not live
-            self._spawn(self._condition(signal, not live, {"reason": "unpublished_or_muted"}))
+            self._spawn(self._condition(off, not live, {"reason": "unpublished_or_muted"}))
+            # the sids when the extra first appeared (a started anomaly keeps its evidence)
+            evidence: dict[str, JsonValue] = {
+                "judged_track_sid": choice.judged,
+                "extra_track_sids": list(choice.extras),
+            }
+            self._spawn(self._condition(extra, bool(choice.extras), evidence))
+            if judged is not None:
+                if not judged.subscribed:
+                    judged.set_subscribed(True)  # extras stay unsubscribed: never decoded
+                if source == CAMERA:
+                    _prefer_analysis_layer(judged)
+        self._read_judged(participant)
+
+    def _read_judged(self, participant: rtc.RemoteParticipant) -> None:
+        """Make each source's reader read its judged track (once subscribed), and only it."""
+        for source, chooser in self._judged.items():
+            sid = chooser.judged
+            publication = participant.track_publications.get(sid) if sid else None
+            track = publication.track if publication is not None else None
+            reading = self._readers.get(source)
+            if reading is not None and reading[0] is track and not reading[1].done():
+                continue
+            if reading is not None:
+                reading[1].cancel()
+                del self._readers[source]
+            if track is None:
+                continue  # not subscribed yet: track_subscribed calls back
+            if source == CAMERA:
+                task = asyncio.create_task(self._video_loop(track), name="proctor-video")
+            else:
+                task = asyncio.create_task(self._audio_loop(track), name="proctor-audio")
+            self._readers[source] = (track, task)
+
+    def _stop_readers(self) -> None:
+        for _, task in self._readers.values():
+            task.cancel()
+        self._readers = {}
 
     # -- media loops ---------------------------------------------------------------
 
-    async def _video_loop(self, participant: rtc.RemoteParticipant) -> None:
-        stream = rtc.VideoStream.from_participant(
-            participant=participant, track_source=rtc.TrackSource.SOURCE_CAMERA, capacity=1
-        )
+    async def _video_loop(self, track: rtc.Track) -> None:
+        stream = rtc.VideoStream.from_track(track=track, capacity=1)
         in_flight: asyncio.Future[list[SignalReading]] | None = None
         stats = self.stats
         try:
@@ -230,15 +289,15 @@ class LiveProctor:
                 in_flight = asyncio.get_running_loop().run_in_executor(
                     self._executor, self._timed_face, rgb, t
                 )
-                in_flight.add_done_callback(self._on_face_done(rgb, t))
+                in_flight.add_done_callback(self._on_face_done(rgb, t, track.sid))
         finally:
             await close_stream(stream)  # bounded: see agent.stream_close
 
     def _on_face_done(
-        self, rgb: NDArray[np.uint8], sampled_at: float
+        self, rgb: NDArray[np.uint8], sampled_at: float, track_sid: str
     ) -> Callable[[asyncio.Future[list[SignalReading]]], None]:
         def callback(future: asyncio.Future[list[SignalReading]]) -> None:
-            self._spawn(self._face_done(future, rgb, sampled_at))
+            self._spawn(self._face_done(future, rgb, sampled_at, track_sid))
 
         return callback
 
@@ -257,7 +316,11 @@ class LiveProctor:
         return readings
 
     async def _face_done(
-        self, future: asyncio.Future[list[SignalReading]], rgb: NDArray[np.uint8], sampled_at: float
+        self,
+        future: asyncio.Future[list[SignalReading]],
+        rgb: NDArray[np.uint8],
+        sampled_at: float,
+        track_sid: str,
     ) -> None:
         try:
             readings = future.result()
@@ -268,7 +331,7 @@ class LiveProctor:
             return
         self.stats.analysed += 1
         self._last_rgb = rgb
-        await self._observe(readings)
+        await self._observe(readings, track_sid)
         self._steer_sampling(readings)
         self.stats.lag_seconds.append(time.time() - sampled_at)
 
@@ -286,10 +349,9 @@ class LiveProctor:
         else:
             self._sampler.calm()
 
-    async def _audio_loop(self, participant: rtc.RemoteParticipant) -> None:
-        stream = rtc.AudioStream.from_participant(
-            participant=participant,
-            track_source=rtc.TrackSource.SOURCE_MICROPHONE,
+    async def _audio_loop(self, track: rtc.Track) -> None:
+        stream = rtc.AudioStream.from_track(
+            track=track,
             sample_rate=AUDIO_RATE,
             num_channels=1,
             frame_size_ms=AUDIO_FRAME_MS * AUDIO_FRAMES_PER_READ,
@@ -297,7 +359,9 @@ class LiveProctor:
         )
         chunk: list[bytes] = []
         chunk_samples = 0
-        gap = False  # audio was dropped since the last chunk handed to the voice engine
+        # audio was dropped since the last chunk handed to the voice engine; True at first:
+        # this may be another microphone than the one read before
+        gap = True
         in_flight: asyncio.Future[list[SignalReading]] | None = None
         listener_bytes = AUDIO_RATE * AUDIO_FRAME_MS // 1000 * 2
         try:
@@ -333,11 +397,15 @@ class LiveProctor:
                     self._executor, self._timed_voice, samples, t, gap
                 )
                 gap = False
-                in_flight.add_done_callback(lambda fut: self._spawn(self._voice_done(fut)))
+                in_flight.add_done_callback(
+                    lambda fut: self._spawn(self._voice_done(fut, track.sid))
+                )
         finally:
             await close_stream(stream)  # bounded: see agent.stream_close
 
-    async def _voice_done(self, future: asyncio.Future[list[SignalReading]]) -> None:
+    async def _voice_done(
+        self, future: asyncio.Future[list[SignalReading]], track_sid: str
+    ) -> None:
         try:
             readings = future.result()
         except asyncio.CancelledError:
@@ -345,14 +413,16 @@ class LiveProctor:
         except Exception:
             logger.exception("voice analysis failed")
             return
-        await self._observe(readings)
+        await self._observe(readings, track_sid)
 
     # -- events --------------------------------------------------------------------
 
-    async def _observe(self, readings: list[SignalReading]) -> None:
+    async def _observe(self, readings: list[SignalReading], track_sid: str) -> None:
+        """Feed the monitor; each reading's evidence names the track it was judged on."""
         async with self._lock:
             for r in readings:
-                events = self._monitor.observe(r.signal, r.t, r.reading, r.confidence, r.evidence)
+                evidence = {**r.evidence, "track_sid": track_sid}
+                events = self._monitor.observe(r.signal, r.t, r.reading, r.confidence, evidence)
                 await self._emit(events)
 
     async def _condition(
@@ -417,7 +487,7 @@ class LiveProctor:
             await asyncio.sleep(self._heartbeat_interval)
             async with self._lock:
                 await self._emit(self._monitor.tick())
-                status = self._monitor.status()
+                status = self._monitor.status().model_copy(update={"judged": self.judged})
             await self._publisher.heartbeat(status)
 
     async def aclose(self) -> None:
@@ -430,12 +500,14 @@ class LiveProctor:
             "proctor frame stats",
             extra={"interview_id": self._monitor.interview_id, **self.stats.summary()},
         )
-        for task in [*self._media_tasks, *([self._background] if self._background else [])]:
+        running = [task for _, task in self._readers.values()]
+        running += [self._background] if self._background else []
+        for task in running:
             task.cancel()
-        for task in [*self._media_tasks, *([self._background] if self._background else [])]:
+        for task in running:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._media_tasks = []
+        self._readers = {}
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         async with self._lock:
@@ -449,6 +521,7 @@ class LiveProctor:
         room.off("participant_disconnected", self._on_participant_disconnected)
         room.off("track_published", self._on_track_change)
         room.off("track_unpublished", self._on_track_change)
+        room.off("track_subscribed", self._on_track_subscribed)
         room.off("track_muted", self._on_mute_change)
         room.off("track_unmuted", self._on_mute_change)
 

@@ -8,6 +8,10 @@ interviewer has fallen silent, speaks the next few seconds of its speech, then w
 for the next question. It records every data message it receives (a candidate must
 receive none) and the wall-clock time of each timeline switch (to measure latency).
 
+It can also publish a second camera and a second microphone beside the first ones
+(:meth:`SimulatedCandidate.publish_extra_camera`, ...), as a candidate with another
+device in the room could: the agent judges only one of each and must say so.
+
 A driver can also take over from the timeline at any moment (the demo does):
 :meth:`SimulatedCandidate.show` puts a named frame on the camera, and
 :meth:`SimulatedCandidate.speak` plays a recording on the microphone continuously (looped,
@@ -98,6 +102,9 @@ class SimulatedCandidate:
         self._script_start: float | None = None
         self._shown: str | None = None  # frame forced by show(), over the timeline
         self._continuous: NDArray[np.int16] | None = None  # recording forced by speak()
+        self.extra_camera: rtc.LocalVideoTrack | None = None
+        self.extra_microphone: rtc.LocalAudioTrack | None = None
+        self._extra_tasks: dict[str, asyncio.Task[None]] = {}  # track sid -> its feeder
 
     async def start(self, *, begin_script: bool = True) -> None:
         """Connect and publish; ``begin_script=False`` holds the face timeline at its first
@@ -288,6 +295,72 @@ class SimulatedCandidate:
             self.camera_track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
         )
 
+    async def publish_extra_camera(self, frame: str) -> str:
+        """A second camera track (another device), showing the frame named ``frame`` at the
+        script's rate whatever the timeline does; returns its track sid."""
+        assert self.extra_camera is None, "one extra camera at a time"
+        source = rtc.VideoSource(FRAME_WIDTH, FRAME_HEIGHT)
+        picture = rtc.VideoFrame(
+            FRAME_WIDTH, FRAME_HEIGHT, rtc.VideoBufferType.RGBA, self.script.frames[frame]
+        )
+        track = rtc.LocalVideoTrack.create_video_track("camera-2", source)
+        await self.room.local_participant.publish_track(
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)
+        )
+        self.extra_camera = track
+        self._extra_tasks[track.sid] = asyncio.create_task(
+            self._still_loop(source, picture), name="sim-extra-video"
+        )
+        return track.sid
+
+    async def unpublish_extra_camera(self) -> None:
+        assert self.extra_camera is not None
+        await self._unpublish_extra(self.extra_camera.sid)
+        self.extra_camera = None
+
+    async def publish_extra_microphone(self) -> str:
+        """A second microphone track (another device), playing silence; returns its sid."""
+        assert self.extra_microphone is None, "one extra microphone at a time"
+        source = rtc.AudioSource(AUDIO_RATE, 1, queue_size_ms=200)
+        track = rtc.LocalAudioTrack.create_audio_track("microphone-2", source)
+        await self.room.local_participant.publish_track(
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+        )
+        self.extra_microphone = track
+        self._extra_tasks[track.sid] = asyncio.create_task(
+            self._silence_loop(source), name="sim-extra-audio"
+        )
+        return track.sid
+
+    async def unpublish_extra_microphone(self) -> None:
+        assert self.extra_microphone is not None
+        await self._unpublish_extra(self.extra_microphone.sid)
+        self.extra_microphone = None
+
+    async def _unpublish_extra(self, sid: str) -> None:
+        task = self._extra_tasks.pop(sid)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        await self.room.local_participant.unpublish_track(sid)
+
+    async def _still_loop(self, source: rtc.VideoSource, picture: rtc.VideoFrame) -> None:
+        interval = 1.0 / self.script.fps
+        start = time.monotonic()
+        tick = 0
+        while True:
+            source.capture_frame(picture, timestamp_us=int((time.monotonic() - start) * 1e6))
+            tick += 1
+            await asyncio.sleep(max(0.0, start + tick * interval - time.monotonic()))
+
+    async def _silence_loop(self, source: rtc.AudioSource) -> None:
+        silence = rtc.AudioFrame(bytes(_AUDIO_FRAME * 2), AUDIO_RATE, 1, _AUDIO_FRAME)
+        try:
+            while True:
+                await source.capture_frame(silence)  # paced by the source's queue
+        finally:
+            await source.aclose()
+
     async def leave(self) -> None:
         """Disconnect from the room (closing the tab); media stops with it."""
         await self.stop()
@@ -303,5 +376,10 @@ class SimulatedCandidate:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        for sid in list(self._extra_tasks):
+            task = self._extra_tasks.pop(sid)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await self.room.disconnect()
         await self._audio_source.aclose()

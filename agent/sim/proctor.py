@@ -122,6 +122,26 @@ class SimulatedProctor:
 
         await self._wait(seen, timeout, f"heartbeat with {signal} {state}")
 
+    async def wait_for_judged(self, kind: str, sid: str, timeout: float) -> StatusHeartbeat:
+        """Wait for a heartbeat saying the agent judges track ``sid`` as the candidate's
+        ``kind`` (``"camera"`` or ``"microphone"``); return that heartbeat."""
+        found: list[StatusHeartbeat] = []
+
+        def seen() -> bool:
+            found[:] = [b for b in self.log.heartbeats if getattr(b.judged, kind) == sid]
+            return bool(found)
+
+        await self._wait(seen, timeout, f"heartbeat judging {kind} {sid}")
+        return found[0]
+
+    async def next_heartbeats(self, count: int, timeout: float) -> list[StatusHeartbeat]:
+        """The next ``count`` heartbeats received from now on, waiting for them."""
+        before = len(self.log.heartbeats)
+        await self._wait(
+            lambda: len(self.log.heartbeats) >= before + count, timeout, f"{count} heartbeats"
+        )
+        return self.log.heartbeats[before : before + count]
+
     async def _wait(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         while not condition():

@@ -1,31 +1,36 @@
 """Run the proctoring engine on a candidate's baseline and keep the result.
 
 The engines are loaded once per process (dlib's models and the GE2E weights take a
-moment) and called from FastAPI's worker threads, never from the event loop. A
-rejected baseline stores nothing; an accepted one replaces any earlier enrollment of
+moment) and run, with the decoding of the uploads, on the few dedicated threads of
+``EngineWorkers``: never on the event loop, and never more at once than the API can
+afford (the request thread waits for its turn, or is refused ``EngineBusy``). Photos
+are decoded one at a time, downscaled to what the engine uses. A rejected baseline
+stores nothing; an accepted one replaces any earlier enrollment of
 the same modality, and once both face and voice are enrolled the interview is ready.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlmodel import Session, select
 
 from control_api import crud
-from control_api.enrollment.media import audio_to_pcm16k, image_to_rgb
+from control_api.enrollment.media import UndecodableImage, audio_to_pcm16k, image_to_rgb
 from control_api.enrollment.models import BiometricEnrollment, Modality
-from control_api.lifecycle import lock_interview, transition
+from control_api.enrollment.workers import EngineWorkers
+from control_api.lifecycle import FINISHED_STATUSES, lock_interview, transition
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, TransitionSource
 from control_api.storage import Storage, make_key
 from control_api.uploads import CheckedImage
 
 if TYPE_CHECKING:  # the engines are imported on first use: the API starts in a second
-    from proctoring import voice
+    from proctoring import face, voice
+    from proctoring.imaging import RGBImage
 
 logger = logging.getLogger(__name__)
 
@@ -58,22 +63,86 @@ def voice_encoder() -> voice.GE2EEncoder:
     return voice.GE2EEncoder.load()
 
 
-def _reference_photo(session: Session, storage: Storage, interview_id: str) -> np.ndarray | None:
+def closed_reason(status: InterviewStatus) -> str | None:
+    """Why an interview's baseline can no longer change, or None while it can."""
+    if status is InterviewStatus.CANCELLED or status in FINISHED_STATUSES:
+        return "this interview is over"
+    if status is InterviewStatus.IN_PROGRESS:
+        return "the interview has started: the baseline can no longer change"
+    return None
+
+
+class BaselineClosed(Exception):
+    """The interview started or ended while its baseline was being checked."""
+
+
+def _release_database(session: Session) -> None:
+    """End the request's read transaction before a check of a second or more.
+
+    On SQLite every transaction holds the write lock (``BEGIN IMMEDIATE``), on
+    PostgreSQL a pooled connection: a check holding either would stall every other
+    request meanwhile. Nothing is pending (the request has only read), and the save
+    afterwards locks the interview again and re-checks its status.
+    """
+    session.close()
+
+
+class UnreadablePhoto(ValueError):
+    """Baseline photo ``index`` has a readable header but pixels that do not decode."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"baseline photo {index} could not be decoded")
+        self.index = index
+
+
+class _DecodedFrames(Sequence["RGBImage"]):
+    """The baseline photos, each decoded (downscaled) only when the engine reaches it,
+    so at most one of them exists as pixels at a time."""
+
+    def __init__(self, images: Sequence[CheckedImage]) -> None:
+        self._images = images
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def __getitem__(self, index: int) -> RGBImage:  # type: ignore[override]
+        try:
+            return image_to_rgb(self._images[index].data)
+        except UndecodableImage as exc:
+            raise UnreadablePhoto(index) from exc
+
+
+def _reference_photo(session: Session, storage: Storage, interview_id: str) -> bytes | None:
     rows = crud.files_of(session, interview_id, (FileKind.REFERENCE_PHOTO,))
     if not rows:
         return None
-    return image_to_rgb(storage.get(rows[-1].storage_key))
+    return storage.get(rows[-1].storage_key)
+
+
+def check_faces(images: Sequence[CheckedImage], reference: bytes | None) -> face.EnrollmentResult:
+    """Run on an engine worker: decode the photos one by one and check them."""
+    from proctoring import face
+
+    reference_frame = image_to_rgb(reference) if reference is not None else None
+    return face.enroll(_DecodedFrames(images), reference=reference_frame)
 
 
 def enroll_face_baseline(
-    session: Session, storage: Storage, interview: Interview, images: list[CheckedImage]
+    session: Session,
+    storage: Storage,
+    interview: Interview,
+    images: list[CheckedImage],
+    workers: EngineWorkers,
 ) -> BaselineOutcome:
-    """Check the baseline photos, and keep the face embeddings and photos if accepted."""
-    frames = [image_to_rgb(image.data) for image in images]
-    reference = _reference_photo(session, storage, interview.id)
-    from proctoring import face
+    """Check the baseline photos, and keep the face embeddings and photos if accepted.
 
-    result = face.enroll(frames, reference=reference)
+    Raises ``EngineBusy`` (nothing checked or stored) when the workers are all taken,
+    ``UnreadablePhoto`` when a photo does not decode, ``BaselineClosed`` when the
+    interview started or ended meanwhile (nothing stored).
+    """
+    reference = _reference_photo(session, storage, interview.id)
+    _release_database(session)
+    result = workers.run(check_faces, images, reference)
     feedback = tuple(FrameFeedback(c.index, c.accepted, c.reason) for c in result.frames)
     if not result.accepted or result.enrollment is None:
         logger.info("face baseline rejected (interview %s)", interview.id)
@@ -124,16 +193,27 @@ def enroll_face_baseline(
     )
 
 
-def enroll_voice_baseline(session: Session, interview: Interview, audio: bytes) -> BaselineOutcome:
+def check_voice(audio: bytes) -> voice.VoiceEnrollment:
+    """Run on an engine worker: decode the reading and enroll it (or raise why not)."""
+    from proctoring import voice
+
+    return voice.enroll_voice(audio_to_pcm16k(audio), voice_encoder())
+
+
+def enroll_voice_baseline(
+    session: Session, interview: Interview, audio: bytes, workers: EngineWorkers
+) -> BaselineOutcome:
     """Check the baseline reading and keep the voice embedding if accepted.
 
-    The recording itself is not stored: only its embedding is.
+    The recording itself is not stored: only its embedding is. Raises ``EngineBusy``
+    when the workers are all taken, ``UndecodableAudio`` for what is not a recording,
+    ``BaselineClosed`` when the interview started or ended meanwhile.
     """
     from proctoring import voice
 
-    pcm = audio_to_pcm16k(audio)
+    _release_database(session)
     try:
-        enrollment = voice.enroll_voice(pcm, voice_encoder())
+        enrollment = workers.run(check_voice, audio)
     except voice.EnrollmentRejected as exc:
         logger.info("voice baseline rejected (interview %s, %s)", interview.id, exc.code)
         return BaselineOutcome(Modality.VOICE, False, (exc.reason,))
@@ -177,6 +257,9 @@ def _save_enrollment(
     interview = lock_interview(session, interview_id)
     if interview is None:
         raise LookupError(interview_id)
+    closed = closed_reason(InterviewStatus(interview.status))
+    if closed is not None:
+        raise BaselineClosed(closed)
     old_keys: list[str] = []
     if replace_kind is not None:
         for row in crud.files_of(session, interview_id, (replace_kind,)):

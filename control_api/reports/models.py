@@ -1,6 +1,9 @@
 """Tables of the report feature (migration: ``0002_reports``).
 
-- ``report``: the stored evaluation of an interview (one row, replaced on regeneration);
+- ``report``: the stored evaluation of an interview (one row, replaced only by an explicit
+  regeneration);
+- ``report_claim`` (migration ``0004_report_claims``): the generation running now for an
+  interview, so that one evaluation runs however many triggers fire;
 - ``anomaly_decision``: every proctor decision, never updated or deleted while the
   interview exists (the audit trail; the newest decision per anomaly is in force);
 - ``webhook_delivery``: one row per attempt to notify the applicant tracking system;
@@ -38,6 +41,26 @@ class Report(SQLModel, table=True):
     generated_at: datetime = Field(sa_column=_ts())
     # The ReportDocument as generated (its proctoring section is rebuilt on every read).
     document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class ReportClaim(SQLModel, table=True):
+    """An interview's report generation in progress (one at most, by the primary key).
+
+    Taken under the interview's row lock before the evaluator runs and deleted when the
+    report is stored or the generation fails. A crashed process leaves its row behind:
+    once older than ``REPORT_CLAIM_STALE_SECONDS`` another generator may take it over,
+    and the first one's late result is then discarded (its ``token`` no longer matches).
+    """
+
+    __tablename__ = "report_claim"
+
+    interview_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("interview.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    token: str = Field(max_length=36)
+    claimed_at: datetime = Field(sa_column=_ts())
 
 
 class AnomalyDecision(SQLModel, table=True):

@@ -352,8 +352,13 @@ def _header(document: ReportDocument) -> list[Flowable]:
             + (f" ({dismissed} dismissed)" if dismissed else ""),
         ],
     ]
+    identity: list[Flowable] = []
+    if interview.identity is not None:
+        verdict = "Identity verified" if interview.identity.verified else "Identity not verified"
+        identity = [_p(f"{verdict}. {interview.identity.summary}", "method")]
     return [
         _p(f"Interview report: {interview.title}", "title"),
+        *identity,
         _p(
             f"Candidate: {interview.candidate_name} · interview "
             f"{interview.started_at:%Y-%m-%d %H:%M} UTC, {clock(interview.duration_seconds)} long "

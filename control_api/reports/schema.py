@@ -126,6 +126,20 @@ class Evaluation(_Doc):
     evidence_check: EvidenceCheck
 
 
+class IdentityVerification(_Doc):
+    """Whether the candidate was verified before joining (fixed when the report is made)."""
+
+    verified: bool
+    """Face and voice baselines were both accepted before the interview."""
+    face_baseline: bool
+    voice_baseline: bool
+    reference_photo: bool
+    """The recruiter gave a reference photo (the face baseline, or the agent's live
+    enrollment when there was no baseline, was compared with it)."""
+    summary: str
+    """One sentence saying what was checked, shown first in the report."""
+
+
 class InterviewFacts(_Doc):
     """The interview as the server recorded it."""
 
@@ -143,6 +157,8 @@ class InterviewFacts(_Doc):
     candidate_turns: int
     interviewer_turns: int
     candidate_words: int
+    identity: IdentityVerification | None = None
+    """Null only in reports made before this field existed."""
 
 
 class Snapshot(_Doc):

@@ -1,11 +1,14 @@
 """Generate, store and read reports; record proctor decisions.
 
-Generation reads what it needs in one short transaction, evaluates with no transaction
-open (a model call can take a minute, and SQLite would hold its write lock meanwhile),
-then stores the report and moves the interview ``completed -> evaluated`` in a second
-transaction under the interview's row lock. Reading a report rebuilds its proctoring
-section from the stored anomalies and decisions, so it is always the server's current
-record and its snapshot URLs are fresh.
+Generation claims the interview and reads what it needs in one short transaction under
+the interview's row lock (:mod:`control_api.reports.claims`: however many triggers fire,
+in however many API processes, one evaluation runs), evaluates with no transaction open
+(a model call can take a minute, and SQLite would hold its write lock meanwhile), then
+stores the report and moves the interview ``completed -> evaluated`` in a second locked
+transaction. A stored report is never replaced implicitly: only ``replace=True`` (the
+recruiter's explicit regenerate) does. Reading a report rebuilds its proctoring section
+from the stored anomalies and decisions, so it is always the server's current record and
+its snapshot URLs are fresh.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from control_api.enrollment.verification import identity_check
 from control_api.lifecycle import lock_interview, transition
 from control_api.models import (
     Interview,
@@ -28,6 +32,7 @@ from control_api.models import (
     TransitionSource,
     utcnow,
 )
+from control_api.reports import claims
 from control_api.reports.evaluation import gate, openai_config, run_evaluator
 from control_api.reports.inputs import EvaluationInput, Turn
 from control_api.reports.models import AnomalyDecision, Report
@@ -39,6 +44,8 @@ from control_api.reports.proctoring_section import (
 from control_api.reports.schema import (
     Decision,
     DecisionKind,
+    Evaluation,
+    IdentityVerification,
     InterviewFacts,
     ReportDocument,
 )
@@ -57,6 +64,17 @@ class ReportError(Exception):
     def __init__(self, status_code: int, message: str) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class ReportClaimed(ReportError):
+    """No evaluation ran: the interview has its report, or another generation is making it.
+
+    An expected outcome for the automatic triggers (they fire more than once); a 409 for
+    a recruiter.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,17 @@ def _turns(session: Session, interview_id: str, window: InterviewWindow) -> tupl
             offset_seconds=row.started_at.timestamp() - start,
         )
         for row in rows
+    )
+
+
+def _identity(session: Session, interview_id: str) -> IdentityVerification:
+    check = identity_check(session, interview_id)
+    return IdentityVerification(
+        verified=check.verified,
+        face_baseline=check.face_baseline,
+        voice_baseline=check.voice_baseline,
+        reference_photo=check.reference_photo,
+        summary=check.summary(),
     )
 
 
@@ -122,6 +151,7 @@ def load_inputs(session: Session, interview_id: str) -> EvaluationSnapshot:
         candidate_turns=len(candidate),
         interviewer_turns=sum(1 for t in turns if t.role == SpeakerRole.INTERVIEWER.value),
         candidate_words=sum(len(t.text.split()) for t in candidate),
+        identity=_identity(session, interview_id),
     )
     return EvaluationSnapshot(interview, window, data, facts)
 
@@ -132,24 +162,82 @@ def generate_report(
     storage: Storage,
     interview_id: str,
     report_settings: ReportSettings | None = None,
+    *,
+    replace: bool = False,
 ) -> ReportDocument:
     """Evaluate a completed interview, store the report, and mark it ``evaluated``.
 
     The evaluator follows the settings: the model with ``OPENAI_API_KEY`` (and
-    ``OPENAI_BASE_URL``), else the offline evaluation.
-    Raises :class:`ReportError` (404 no interview, 409 not completed).
+    ``OPENAI_BASE_URL``), else the offline evaluation. ``replace=True`` evaluates an
+    interview that already has a report again and replaces it (under a new report id).
+    Raises :class:`ReportError` (404 no interview, 409 not completed) and
+    :class:`ReportClaimed` (409: it has a report and ``replace`` is False, or another
+    generation holds the claim).
     """
     report_settings = report_settings or ReportSettings()
-    with Session(engine, expire_on_commit=False) as session:
-        snap = load_inputs(session, interview_id)
-    config = openai_config(settings, report_settings)
-    evaluation = gate(run_evaluator(snap.data, config), snap.data)
-    generated_at = utcnow()
+    token, snap = _claim(engine, settings, interview_id, replace)
+    try:
+        config = openai_config(settings, report_settings)
+        evaluation = gate(run_evaluator(snap.data, config), snap.data)
+        document = _store(engine, settings, storage, snap, evaluation, token, replace)
+    except BaseException:
+        # give the claim back (if still ours) so a retry need not wait for it to go stale
+        claims.release(engine, interview_id, token)
+        raise
+    logger.info(
+        "report stored: %s report=%s method=%s", interview_id, document.report_id, evaluation.method
+    )
+    return document
 
+
+def _claim(
+    engine: Engine, settings: Settings, interview_id: str, replace: bool
+) -> tuple[str, EvaluationSnapshot]:
+    """Take the generation claim and read the inputs, in one locked transaction."""
+    with Session(engine, expire_on_commit=False) as session:
+        interview = lock_interview(session, interview_id)
+        if interview is None:
+            raise ReportError(404, f"no interview with id {interview_id}")
+        existing = session.get(Report, interview_id)
+        if existing is not None and not replace:
+            raise ReportClaimed(
+                f"the interview already has a report ({existing.report_id}); "
+                f"POST /interviews/{interview_id}/report evaluates it again"
+            )
+        snap = load_inputs(session, interview_id)  # 409 unless completed (or evaluated)
+        token = claims.take(
+            session, interview_id, timedelta(seconds=settings.report_claim_stale_seconds)
+        )
+        if token is None:
+            raise ReportClaimed(
+                "a report for this interview is being generated right now; try again in a minute"
+            )
+        session.commit()
+    return token, snap
+
+
+def _store(
+    engine: Engine,
+    settings: Settings,
+    storage: Storage,
+    snap: EvaluationSnapshot,
+    evaluation: Evaluation,
+    token: str,
+    replace: bool,
+) -> ReportDocument:
+    """Store the report if this generation still holds the claim, and end the claim."""
+    interview_id = snap.interview.id
+    generated_at = utcnow()
     with Session(engine, expire_on_commit=False) as session:
         interview = lock_interview(session, interview_id)
         if interview is None:
             raise ReportError(404, "the interview was deleted during the evaluation")
+        if not claims.holds(session, interview_id, token):
+            logger.warning("report claim lost, evaluation discarded: %s", interview_id)
+            raise ReportClaimed(
+                "this generation outlived its claim and another one took over; "
+                "its evaluation was discarded"
+            )
         proctoring = build_proctoring_section(
             session, interview, snap.window, storage, settings.media_url_ttl
         )
@@ -162,6 +250,9 @@ def generate_report(
             evaluation=evaluation,
             proctoring=proctoring,
         )
+        existing = session.get(Report, interview_id)
+        if existing is not None and not replace:  # the claim rules it out; never overwrite
+            raise ReportClaimed(f"the interview already has a report ({existing.report_id})")
         stored = Report(
             interview_id=interview_id,
             report_id=document.report_id,
@@ -170,13 +261,13 @@ def generate_report(
             generated_at=generated_at,
             document=document.model_dump(mode="json"),
         )
-        session.merge(stored)
+        session.merge(stored)  # an insert, or the explicit regenerate's replacement
         if InterviewStatus(interview.status) is InterviewStatus.COMPLETED:
             transition(
                 session, interview, InterviewStatus.EVALUATED, TransitionSource.SYSTEM, "report"
             )
+        claims.drop(session, interview_id, token)
         session.commit()
-    logger.info("report stored: %s method=%s", interview_id, evaluation.method)
     return document
 
 

@@ -3,7 +3,10 @@
 Each attempt POSTs the JSON body with these headers:
 
 - ``X-ProctorAI-Event``: ``report.ready``;
-- ``X-ProctorAI-Delivery``: one id per delivery, the same on every retry (deduplicate on it);
+- ``X-ProctorAI-Delivery``: one id per delivery, the same on every retry (deduplicate on it).
+  For ``report.ready`` it is derived from the report id (:func:`report_delivery_id`), so
+  a report is one delivery however often it is sent, and one that was accepted (a 2xx
+  is logged) is not sent again; a regenerated report has a new id, hence a new delivery;
 - ``X-ProctorAI-Timestamp``: Unix seconds when the attempt was signed;
 - ``X-ProctorAI-Signature``: ``sha256=<hex>``, the HMAC-SHA256 with
   ``ATS_WEBHOOK_SECRET`` of ``"<timestamp>." + body``.
@@ -14,6 +17,10 @@ later. Network errors, 408, 429 and 5xx answers are retried with exponential bac
 (``ATS_WEBHOOK_BACKOFF_SECONDS`` doubled each time, or the receiver's ``Retry-After`` if
 longer, at most :data:`MAX_BACKOFF_SECONDS`); other answers end the delivery. Every
 attempt is a row in ``webhook_delivery``.
+
+What a receiver sees on retries: the same ``X-ProctorAI-Delivery`` and the same body each
+time, with a new timestamp and signature per attempt; it should store the delivery id and
+answer 2xx to one it already has.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ EVENT_HEADER = "X-ProctorAI-Event"
 MAX_BACKOFF_SECONDS = 300.0
 DEFAULT_TOLERANCE_SECONDS = 300
 _RETRYABLE = frozenset({408, 429})
+_DELIVERY_NAMESPACE = uuid.UUID("3f0c8d2e-6c1b-5a7e-9d4f-2b8e1a6c9f30")
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -96,6 +104,22 @@ def _retry_after(response: httpx.Response) -> float:
         return 0.0
 
 
+def report_delivery_id(report_id: str, event: str = EVENT_REPORT_READY) -> str:
+    """The delivery id of ``event`` for one report: the same whenever it is computed."""
+    return str(uuid.uuid5(_DELIVERY_NAMESPACE, f"{event}:{report_id}"))
+
+
+def _already_delivered(engine: Engine, delivery_id: str) -> bool:
+    with Session(engine) as session:
+        found = session.exec(
+            select(WebhookDelivery.id).where(
+                WebhookDelivery.delivery_id == delivery_id,
+                col(WebhookDelivery.succeeded).is_(True),
+            )
+        ).first()
+    return found is not None
+
+
 def _log_attempt(engine: Engine, row: WebhookDelivery) -> None:
     with Session(engine) as session:
         session.add(row)
@@ -110,13 +134,21 @@ def deliver(
     event: str = EVENT_REPORT_READY,
     sleep: Callable[[float], None] = time.sleep,
     client: httpx.Client | None = None,
+    delivery_id: str | None = None,
 ) -> DeliveryResult:
-    """POST ``payload`` to ``ATS_WEBHOOK_URL`` until it is accepted or attempts run out."""
+    """POST ``payload`` to ``ATS_WEBHOOK_URL`` until it is accepted or attempts run out.
+
+    ``delivery_id`` keys the delivery (default: a new one); a key already accepted by
+    the receiver is not sent again (``attempts`` is then 0).
+    """
     url = report_settings.ats_webhook_url
     secret = report_settings.ats_webhook_secret
     if not url or secret is None:
         raise ValueError("ATS_WEBHOOK_URL and ATS_WEBHOOK_SECRET must both be set")
-    delivery_id = str(uuid.uuid4())
+    if delivery_id is not None and _already_delivered(engine, delivery_id):
+        logger.info("webhook already delivered, not sent again: %s", interview_id)
+        return DeliveryResult(delivery_id, True, 0, None, None)
+    delivery_id = delivery_id or str(uuid.uuid4())
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     own = client is None
     http = client or httpx.Client(timeout=report_settings.ats_webhook_timeout_seconds)
@@ -191,6 +223,19 @@ def report_payload(document: ReportDocument, public_url: str) -> dict[str, Any]:
         },
         "report": document.model_dump(mode="json"),
     }
+
+
+def deliver_report(
+    engine: Engine, report_settings: ReportSettings, document: ReportDocument, public_url: str
+) -> DeliveryResult:
+    """Send ``report.ready`` for ``document``, keyed by its report id (sent once)."""
+    return deliver(
+        engine,
+        report_settings,
+        document.interview.id,
+        report_payload(document, public_url),
+        delivery_id=report_delivery_id(document.report_id),
+    )
 
 
 def deliveries_of(engine: Engine, interview_id: str) -> list[WebhookDelivery]:

@@ -178,7 +178,12 @@ def post_lifecycle(
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     session.commit()
-    if result.changed and result.status is InterviewStatus.COMPLETED:
+    if body.status is InterviewStatus.COMPLETED and result.status is InterviewStatus.COMPLETED:
+        # The agent says its interview is over; its outbox sends the oldest rows first, so
+        # the turns queued before this have arrived. Evaluate now, also when LiveKit's
+        # room_finished completed the interview first (changed is then False): that one
+        # waited for this. A retry while the report is being made, or once it is made
+        # (status evaluated), evaluates nothing (the claim in control_api.reports.service).
         background.add_task(
             generate_after_completion, request.app.state.engine, settings, storage, interview_id
         )

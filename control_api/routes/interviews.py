@@ -17,13 +17,22 @@ from sqlmodel import Session
 
 from control_api import crud
 from control_api.deps import RoomsDep, SessionDep, SettingsDep, StorageDep, require_recruiter
+from control_api.enrollment.verification import identity_check
 from control_api.lifecycle import FINISHED_STATUSES, InvalidTransition, lock_interview, transition
-from control_api.livekit_rooms import LiveKitUnavailable, RoomManager, room_name_for
+from control_api.livekit_rooms import (
+    LiveKitUnavailable,
+    RoomManager,
+    candidate_identity,
+    proctor_identity,
+    room_name_for,
+)
 from control_api.models import (
     FileKind,
     Interview,
+    InterviewLink,
     InterviewStatus,
     LifecycleTransition,
+    LinkRole,
     ProctoringEvent,
     Sensitivity,
     StoredFile,
@@ -41,6 +50,9 @@ from control_api.schemas import (
     InterviewLinks,
     InterviewPage,
     InterviewSummary,
+    ProctorLinkOut,
+    ProctorLinkRequest,
+    ProctorSessionOut,
     StatusChange,
     TransitionOut,
 )
@@ -311,6 +323,18 @@ def get_interview(
         files=[file_view(f, storage, settings) for f in crud.files_of(session, interview_id)],
         event_count=crud.count_rows(session, ProctoringEvent, interview_id),
         transcript_turn_count=crud.count_rows(session, TranscriptTurn, interview_id),
+        identity_verified=identity_check(session, interview_id).verified,
+        proctor_links=[
+            _proctor_link_view(link, settings)
+            for link in crud.active_links(session, interview_id)
+            if link.role == LinkRole.PROCTOR.value
+        ],
+        proctor_sessions=[
+            ProctorSessionOut(
+                label=v.label, identity=v.identity, joined_at=v.joined_at, left_at=v.left_at
+            )
+            for v in crud.proctor_visits(session, interview_id)
+        ],
     )
 
 
@@ -362,7 +386,48 @@ def cancel_interview(
     summary="Issue new candidate and proctor links (the previous ones stop working)",
     responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
 )
-def reissue_links(interview_id: str, session: SessionDep, settings: SettingsDep) -> InterviewLinks:
+def reissue_links(
+    interview_id: str, session: SessionDep, settings: SettingsDep, rooms: RoomsDep
+) -> InterviewLinks:
+    _lock_open_interview(session, interview_id)
+    revoked = crud.revoke_links(session, interview_id)
+    candidate, proctor = crud.issue_links(session, interview_id, settings)
+    session.commit()
+    logger.info("links re-issued: %s", interview_id)
+    # whoever holds the old links leaves the room now (the webhook removes them again if
+    # their still-valid LiveKit token rejoins)
+    holders = {candidate_identity(interview_id)} | {
+        proctor_identity(link.jti) for link in revoked if link.role == LinkRole.PROCTOR.value
+    }
+    try:
+        anyio.from_thread.run(rooms.remove_participants, interview_id, holders)
+    except LiveKitUnavailable:
+        logger.warning("old link holders not removed from the room: %s", interview_id)
+    return crud.links_view(candidate, proctor, settings)
+
+
+@router.post(
+    "/{interview_id}/proctor-links",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProctorLinkOut,
+    summary="Add a proctor link for one more person (the others keep working)",
+    responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+)
+def add_proctor_link(
+    interview_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: ProctorLinkRequest | None = None,
+) -> ProctorLinkOut:
+    _lock_open_interview(session, interview_id)
+    link = crud.add_proctor_link(session, interview_id, settings, body.label if body else None)
+    session.commit()
+    logger.info("proctor link added: %s", interview_id)
+    return _proctor_link_view(link, settings)
+
+
+def _lock_open_interview(session: Session, interview_id: str) -> Interview:
+    """The interview under its row lock; 404 if missing, 409 once it has ended."""
     interview = lock_interview(session, interview_id)
     if interview is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no interview with id {interview_id}")
@@ -372,8 +437,15 @@ def reissue_links(interview_id: str, session: SessionDep, settings: SettingsDep)
             status.HTTP_409_CONFLICT,
             f"the interview is {interview.status}: links are only issued for open interviews",
         )
-    crud.revoke_links(session, interview_id)
-    candidate, proctor = crud.issue_links(session, interview_id, settings)
-    session.commit()
-    logger.info("links re-issued: %s", interview_id)
-    return crud.links_view(candidate, proctor, settings)
+    return interview
+
+
+def _proctor_link_view(link: InterviewLink, settings: Settings) -> ProctorLinkOut:
+    return ProctorLinkOut(
+        label=link.label or "Proctor",
+        url=crud.link_address(link, settings),
+        issued_at=link.issued_at,
+        expires_at=link.expires_at,
+        use_count=link.use_count,
+        last_used_at=link.last_used_at,
+    )

@@ -13,8 +13,9 @@ import anyio.from_thread
 from fastapi import APIRouter, HTTPException, status
 
 from control_api.deps import LinkDep, RoomsDep, SessionDep, SettingsDep
+from control_api.enrollment.verification import identity_check
 from control_api.lifecycle import FINISHED_STATUSES
-from control_api.livekit_rooms import LiveKitUnavailable
+from control_api.livekit_rooms import LiveKitUnavailable, RoomManager, proctor_identity
 from control_api.models import InterviewLink, InterviewStatus, LinkRole, utcnow
 from control_api.routes.responses import error_responses, link_errors
 from control_api.schemas import LinkInterview, LinkSession, LinkSessionRequest
@@ -35,7 +36,8 @@ _PAGE = {LinkRole.CANDIDATE: "join", LinkRole.PROCTOR: "proctor"}
         **error_responses(
             {
                 404: "The interview no longer exists",
-                409: "The interview has ended",
+                409: "The interview has ended, the candidate has no accepted baseline yet, "
+                "or the most proctors at once are watching",
                 410: "The interview was cancelled",
                 503: "LiveKit unreachable",
             }
@@ -65,10 +67,20 @@ def open_link_session(
             status.HTTP_409_CONFLICT, f"this interview has ended (status: {current.value})"
         )
 
+    identity = identity_check(session, interview.id)
+    if role is LinkRole.CANDIDATE and not identity.verified and not settings.allow_live_enrollment:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "record your face and voice baseline on this page first: the interview room "
+            f"opens once it is accepted (still missing: {' and '.join(identity.missing)})",
+        )
+
     try:
         anyio.from_thread.run(rooms.ensure_room, interview.id)
         if role is LinkRole.CANDIDATE:
             anyio.from_thread.run(rooms.ensure_agent_dispatched, interview.id)
+        else:
+            _check_proctor_seat(rooms, settings.max_proctors, interview.id, link.jti)
     except LiveKitUnavailable as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -76,9 +88,9 @@ def open_link_session(
         ) from exc
 
     if role is LinkRole.CANDIDATE:
-        token = rooms.candidate_token(interview.id, interview.candidate_name)
+        token = rooms.candidate_token(interview.id, interview.candidate_name, link.jti)
     else:
-        token = rooms.proctor_token(interview.id)
+        token = rooms.proctor_token(interview.id, link.jti, link.label)
     _record_use(session, link)
     logger.info("link opened: %s role=%s", interview.id, role.value)
     return LinkSession(
@@ -95,8 +107,22 @@ def open_link_session(
             duration_minutes=interview.duration_minutes,
             question_count=interview.question_count,
             status=current,
+            identity_verified=identity.verified,
         ),
     )
+
+
+def _check_proctor_seat(rooms: RoomManager, cap: int, interview_id: str, jti: str) -> None:
+    """409 when ``cap`` other proctors are in the room (this link's own session, being
+    replaced by this opening, does not count)."""
+    present = anyio.from_thread.run(rooms.proctors_in_room, interview_id)
+    others = present - {proctor_identity(jti)}
+    if len(others) >= cap:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{len(others)} proctors are already watching this interview, the most at once: "
+            "ask one of them to close their page, then open this link again",
+        )
 
 
 def _record_use(session: SessionDep, link: InterviewLink) -> None:

@@ -38,7 +38,7 @@ from control_api.reports.service import (
 )
 from control_api.reports.settings import ReportSettings
 from control_api.reports.snapshot_images import load_snapshot_images
-from control_api.reports.webhook import deliver, deliveries_of, report_payload
+from control_api.reports.webhook import deliver_report, deliveries_of
 from control_api.routes.responses import bearer_errors, error_responses
 from control_api.schemas import ErrorResponse
 from control_api.settings import Settings
@@ -177,7 +177,7 @@ def get_report_pdf(
     "/interviews/{interview_id}/report",
     response_model=ReportDocument,
     dependencies=_RECRUITER,
-    summary="Evaluate the interview now (again, if it has a report) and notify the ATS",
+    summary="Evaluate the interview now (again, replacing its report) and notify the ATS",
     responses={**_ERRORS, 409: {"model": ErrorResponse, "description": "Not completed yet"}},
 )
 def regenerate_report(
@@ -188,8 +188,11 @@ def regenerate_report(
     report_settings: ReportSettingsDep,
     background: BackgroundTasks,
 ) -> ReportDocument:
+    """An explicit regenerate: the stored report, if any, is replaced by a new one (a new
+    report id, so the ATS gets it as a new ``report.ready``); 409 while another
+    generation of this interview runs."""
     try:
-        generate_report(engine, settings, storage, interview_id, report_settings)
+        generate_report(engine, settings, storage, interview_id, report_settings, replace=True)
     except ReportError as exc:
         raise _http(exc) from exc
     # A session of its own, closed before the webhook runs: on SQLite an open transaction
@@ -197,8 +200,7 @@ def regenerate_report(
     with Session(engine, expire_on_commit=False) as session:
         document = _report(session, interview_id, storage, settings)
     if report_settings.ats_webhook_url:
-        payload = report_payload(document, settings.public_url)
-        background.add_task(deliver, engine, report_settings, interview_id, payload)
+        background.add_task(deliver_report, engine, report_settings, document, settings.public_url)
     return document
 
 

@@ -29,5 +29,12 @@ def bearer_errors(credential: str) -> Responses:
 
 
 def link_errors(wrong_kind: str) -> Responses:
-    """401 and 403 of an endpoint behind a link token; ``wrong_kind`` words the 403."""
-    return error_responses({401: "Invalid, expired or replaced link", 403: wrong_kind})
+    """401, 403 and 410 of an endpoint behind a link token; ``wrong_kind`` words the 403
+    (410: the link of a cancelled interview, answered by ``deps.get_link``)."""
+    return error_responses(
+        {
+            401: "Invalid, expired or replaced link",
+            403: wrong_kind,
+            410: "The interview was cancelled",
+        }
+    )

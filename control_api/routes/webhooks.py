@@ -3,24 +3,33 @@
 Each webhook is verified with LiveKit's receiver (a JWT signed with the API secret
 carrying the body's SHA-256) and stored once by its id, since LiveKit retries.
 The candidate joining starts the interview; the room finishing while the
-interview runs completes it. An agent leaving, or the candidate joining, wakes the
-agent supervisor (:mod:`control_api.agent_supervisor`), which dispatches the agent
-again if the room stays without one.
+interview runs completes it (the room is gone) but does not evaluate it: the agent's
+outbox may still be delivering the last turns and events, so the report waits for the
+agent's ``completed``, or for ``REPORT_DRAIN_SECONDS`` without it
+(:mod:`control_api.reports.maintenance`). An agent leaving, or the candidate joining,
+wakes the agent supervisor (:mod:`control_api.agent_supervisor`), which dispatches the
+agent again if the room stays without one.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from livekit import api
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from control_api.lifecycle import InvalidTransition, lock_interview, transition
-from control_api.livekit_rooms import AGENT_PREFIX, CANDIDATE_PREFIX, participant_role
+from control_api.livekit_rooms import (
+    AGENT_PREFIX,
+    CANDIDATE_PREFIX,
+    LiveKitUnavailable,
+    participant_role,
+)
 from control_api.models import (
     Interview,
     InterviewStatus,
@@ -29,7 +38,7 @@ from control_api.models import (
     TransitionSource,
     utcnow,
 )
-from control_api.reports.maintenance import generate_after_completion
+from control_api.room_access import must_leave
 from control_api.schemas import ErrorResponse, WebhookResult
 
 logger = logging.getLogger(__name__)
@@ -47,7 +56,7 @@ RECORDED_EVENTS = frozenset(
     summary="LiveKit webhook receiver (signed by the LiveKit server)",
     responses={401: {"model": ErrorResponse, "description": "Signature missing or wrong"}},
 )
-async def livekit_webhook(request: Request, background: BackgroundTasks) -> WebhookResult:
+async def livekit_webhook(request: Request) -> WebhookResult:
     settings = request.app.state.settings
     body = (await request.body()).decode("utf-8", errors="replace")
     auth = request.headers.get("authorization", "")
@@ -63,20 +72,28 @@ async def livekit_webhook(request: Request, background: BackgroundTasks) -> Webh
         ) from exc
     state = request.app.state
     result = await run_in_threadpool(apply_webhook, state.engine, event)
+    if result.applied and result.interview_id and event.event == "participant_joined":
+        await _remove_if_revoked(state, result.interview_id, event.participant)
     if result.interview_id and _needs_agent_check(event):
         # an agent left (killed worker?) or the candidate arrived: have the supervisor
         # look at the room now rather than at its next round (control_api.agent_supervisor)
         state.rooms.watch(result.interview_id)
-    if result.applied and result.interview_id and event.event == "room_finished":
-        # Evaluates only if the room's end completed the interview (else ReportError).
-        background.add_task(
-            generate_after_completion,
-            state.engine,
-            state.settings,
-            state.storage,
-            result.interview_id,
-        )
     return result
+
+
+async def _remove_if_revoked(
+    state: Any, interview_id: str, participant: api.ParticipantInfo
+) -> None:
+    """A participant whose link was revoked (or whose interview ended) is removed at once."""
+    attributes = dict(participant.attributes)
+    if not await run_in_threadpool(
+        must_leave, state.engine, interview_id, participant.identity, attributes
+    ):
+        return
+    try:
+        await state.rooms.remove_participants(interview_id, {participant.identity})
+    except LiveKitUnavailable:
+        logger.warning("revoked participant not removed: %s", interview_id)
 
 
 def apply_webhook(engine: Engine, event: api.WebhookEvent) -> WebhookResult:

@@ -10,6 +10,8 @@ export const ANOMALY_WORDS = {
   mic_off: "Microphone turned off",
   candidate_left: "Candidate left the room",
   connection_lost: "Candidate's connection lost",
+  extra_camera: "Another camera published",
+  extra_microphone: "Another microphone published",
 };
 
 export const SIGNAL_WORDS = {
@@ -22,6 +24,8 @@ export const SIGNAL_WORDS = {
   mic_off: "Microphone on",
   candidate_left: "Candidate present",
   connection_lost: "Connection",
+  extra_camera: "One camera",
+  extra_microphone: "One microphone",
 };
 
 export const STATE_WORDS = {

@@ -6,6 +6,7 @@ import { api, ApiError, describeError, linkTokenFromPath } from "./api.js";
 import { $, el, showMessage, clearMessage, duration } from "./ui.js";
 import { AnomalyList, isAnomalyMessage } from "./anomaly-list.js";
 import { SIGNAL_WORDS, STATE_WORDS } from "./anomaly-words.js";
+import { CameraView } from "./camera-view.js";
 
 const TOPIC_ANOMALY = "proctoring.anomaly";
 const TOPIC_STATUS = "proctoring.status";
@@ -15,6 +16,7 @@ const path = (suffix) => `/links/${encodeURIComponent(token)}${suffix}`;
 const decoder = new TextDecoder();
 
 let lastHeartbeat = null;
+let cameras = null; // the CameraView, once connecting
 let refreshTimer = null;
 
 const anomalies = new AnomalyList($("#anomalies"), {
@@ -74,8 +76,14 @@ function tickHeartbeatAge() {
   }
 }
 
+/** Proctoring data is the agent's word only (its identity is ``agent-<job>``). */
+function fromAgent(participant) {
+  return Boolean(participant && (participant.isAgent || String(participant.identity).startsWith("agent-")));
+}
+
 function onData(payload, participant, kind, topic) {
   if (topic !== TOPIC_ANOMALY && topic !== TOPIC_STATUS) return;
+  if (!fromAgent(participant)) return; // never a flag or a judged track from anyone else
   let data;
   try {
     data = JSON.parse(decoder.decode(payload));
@@ -89,6 +97,7 @@ function onData(payload, participant, kind, topic) {
   } else if (data && typeof data.signals === "object") {
     lastHeartbeat = Date.now();
     renderSignals(data);
+    if (cameras) cameras.setJudged(data.judged);
     tickHeartbeatAge();
   }
 }
@@ -103,6 +112,13 @@ async function connect(session) {
   const audio = $("#room-audio");
   const sound = $("#sound");
   let muted = false;
+  cameras = new CameraView({
+    video: $("#candidate-video"),
+    label: $("#video-label"),
+    others: $("#other-media"),
+    list: $("#other-media-list"),
+    name: session.interview.candidate_name,
+  });
   const applyMute = () => {
     for (const element of audio.querySelectorAll("audio")) element.muted = muted;
     sound.textContent = muted || !room.canPlaybackAudio ? "Turn sound on" : "Turn sound off";
@@ -112,17 +128,17 @@ async function connect(session) {
     .on(RoomEvent.DataReceived, onData)
     .on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
       if (track.kind === Track.Kind.Video && isCandidate(participant)) {
-        track.attach($("#candidate-video"));
-        $("#video-label").textContent = session.interview.candidate_name;
+        cameras.addCamera(publication.trackSid, track); // shown if it is the judged one
       } else if (track.kind === Track.Kind.Audio) {
         const element = track.attach();
         element.muted = muted;
         audio.append(element);
+        if (isCandidate(participant)) cameras.addMicrophone(publication.trackSid);
       }
     })
     .on(RoomEvent.TrackUnsubscribed, (track, publication, participant) => {
       track.detach().forEach((element) => { if (element.tagName === "AUDIO") element.remove(); });
-      if (track.kind === Track.Kind.Video && isCandidate(participant)) $("#video-label").textContent = "The candidate's camera is off.";
+      if (isCandidate(participant)) cameras.remove(publication.trackSid);
     })
     .on(RoomEvent.ParticipantDisconnected, (participant) => {
       if (isCandidate(participant)) $("#video-label").textContent = "The candidate has left the room.";
@@ -153,6 +169,18 @@ async function connect(session) {
   window.addEventListener("beforeunload", () => { room.disconnect(); });
 }
 
+/** Whether the candidate was verified before joining: said first, in plain words. */
+function showIdentity(interview) {
+  const box = $("#identity");
+  if (interview.identity_verified) {
+    showMessage(box, "info", "Identity verified: the candidate's face and voice baseline was accepted before the interview.");
+  } else if (interview.status === "created") {
+    showMessage(box, "info", "Identity not verified yet: the candidate has not recorded an accepted face and voice baseline so far.");
+  } else {
+    showMessage(box, "error", "Identity not verified: the candidate joined without an accepted face and voice baseline. The agent compares them with their first seconds in the room (and with the reference photo, if one was given).");
+  }
+}
+
 async function main() {
   if (!token) {
     fatal("This link is incomplete: open the full proctor link.");
@@ -167,6 +195,7 @@ async function main() {
   }
   $("#header-meta").textContent = `${session.interview.title} · ${session.interview.candidate_name}`;
   document.title = `Proctor: ${session.interview.title} · ProctorAI`;
+  showIdentity(session.interview);
   try {
     await loadHistory(); // late joiners: what happened before, first
   } catch (error) {

@@ -129,6 +129,15 @@ $("#create-form").addEventListener("submit", async (event) => {
 
 // --- list ---------------------------------------------------------------------------
 
+/** Who watched the interview through a proctor link, in one sentence. */
+function watchers(detail) {
+  const visits = detail.proctor_sessions || [];
+  if (!visits.length) return "No proctor has watched so far.";
+  const time = (value) => new Date(value).toLocaleTimeString();
+  const parts = visits.map((v) => `${v.label} from ${time(v.joined_at)}${v.left_at ? ` to ${time(v.left_at)}` : " (still watching)"}`);
+  return `Watched by: ${parts.join("; ")}.`;
+}
+
 async function showLinks(item) {
   const panel = $("#links-panel");
   const box = $("#list-message");
@@ -136,12 +145,16 @@ async function showLinks(item) {
   try {
     const detail = await api(`/interviews/${encodeURIComponent(item.id)}`, { bearer: key() });
     if (!detail.links) {
-      showMessage(box, "info", `The links of “${item.title}” are closed (the interview is ${STATUS_WORDS[detail.status] || detail.status}).`);
+      showMessage(box, "info", `The links of “${item.title}” are closed (the interview is ${STATUS_WORDS[detail.status] || detail.status}). ${watchers(detail)}`);
       panel.hidden = true;
       return;
     }
     $("#links-title").textContent = item.title;
     renderLinks($("#links-body"), detail.links, `row-${item.id}`);
+    $("#links-body").append(
+      el("p", { class: "hint", id: "identity-state", text: detail.identity_verified ? "Identity verified: the candidate's face and voice baseline was accepted." : "Identity not verified yet: no accepted face and voice baseline." }),
+      el("p", { class: "hint", id: "watchers", text: watchers(detail) }),
+    );
     panel.hidden = false;
     panel.querySelector("input").focus();
   } catch (error) {

@@ -24,6 +24,7 @@ from agent.settings import AgentSettings
 from agent.worker import build_server, stop_leftover_flusher
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import ServedAPI, served_api
+from tests.support.baseline import record_baseline_async
 
 RECRUITER_KEY = "agent-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "agent-tests-service-token-0123456789"
@@ -99,9 +100,11 @@ async def running_worker(settings: AgentSettings) -> AsyncIterator[AgentServer]:
 
 
 async def create_interview(
-    api: RunningAPI, *, question_count: int = 4, duration_minutes: int = 5
+    api: RunningAPI, *, question_count: int = 4, duration_minutes: int = 5, baseline: bool = True
 ) -> dict[str, Any]:
-    """POST /interviews as a recruiter, with the demo resume and job description."""
+    """POST /interviews as a recruiter, with the demo resume and job description; then the
+    candidate's accepted face and voice baseline (of the simulated candidate's face and
+    speaker) through the join link, unless ``baseline`` is False."""
     demo = Path(__file__).resolve().parents[2] / "demo"
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
         response = await http.post(
@@ -120,6 +123,8 @@ async def create_interview(
         )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
+    if baseline:
+        await record_baseline_async(api.url, body["candidate_link"])
     return body
 
 

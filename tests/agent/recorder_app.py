@@ -24,6 +24,11 @@ class Recorded:
     lifecycle: list[str] = field(default_factory=list)
     requests: int = 0
     received_items: int = 0
+    dead_letters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    token: str = TOKEN
+    """The service token it accepts: a test "rotates" it."""
+    reports_down: bool = False
+    """Answer 503 to dead-letter reports (an API that cannot take them yet)."""
 
 
 class EventsBody(BaseModel):
@@ -34,6 +39,10 @@ class TurnsBody(BaseModel):
     turns: list[dict[str, Any]]
 
 
+class DeadLettersBody(BaseModel):
+    dead_letters: list[dict[str, Any]]
+
+
 class LifecycleBody(BaseModel):
     status: str
 
@@ -42,7 +51,7 @@ def build_recorder_app(recorded: Recorded) -> FastAPI:
     app = FastAPI()
 
     def auth(authorization: str = Header(default="")) -> None:
-        if authorization != f"Bearer {TOKEN}":
+        if authorization != f"Bearer {recorded.token}":
             raise HTTPException(401, "wrong service token")
 
     @app.get("/healthz")
@@ -74,5 +83,14 @@ def build_recorder_app(recorded: Recorded) -> FastAPI:
         if not recorded.lifecycle or recorded.lifecycle[-1] != body.status:
             recorded.lifecycle.append(body.status)
         return {"status": body.status}
+
+    @app.post("/agent/dead-letters", dependencies=[Depends(auth)])
+    def dead_letters(body: DeadLettersBody) -> dict[str, int]:
+        if recorded.reports_down:
+            raise HTTPException(503, "try again later")
+        for letter in body.dead_letters:
+            key = f"{letter['interview_id']}:{letter['kind']}:{letter['key']}"
+            recorded.dead_letters[key] = letter
+        return {"stored": len(body.dead_letters)}
 
     return app

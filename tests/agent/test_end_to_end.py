@@ -12,6 +12,11 @@ short answers) so an interview takes well under a minute.
 * Conditions: the candidate mutes its camera, then its microphone, withdraws its camera
   track and publishes it again, and finally leaves: camera_off (twice), mic_off and
   candidate_left reach the proctor, started and ended, and nothing else does.
+* Extra tracks: the candidate publishes a second camera (another person on it) and a
+  second microphone. The agent keeps judging the first of each, raises extra_camera and
+  extra_microphone while the extras exist, and names the judged track sids in its
+  heartbeat and the evidence; when the first camera goes, the second becomes the judged
+  one (its other face is then a face_mismatch).
 
 The two interviews run side by side on one worker (as in production), which keeps the
 wall time of the pair near that of one.
@@ -171,7 +176,8 @@ async def _faces_scenario(api: RunningAPI) -> None:
     assert sorted(e.type for e in events) == sorted(t.value for t in FACE_EXPECTED)
     assert all(e.start_received and e.end_received and e.ended_at is not None for e in events)
     assert all(str(e.evidence.get("snapshot_url", "")).startswith("http") for e in events)
-    assert all(e.evidence["enrollment"] == "live" for e in events)
+    # judged against the baseline the candidate recorded through the join link
+    assert all(e.evidence["enrollment"] == "baseline" for e in events)
     interviewer = [t for t in turns if t.role == "interviewer"]
     answers = [t for t in turns if t.role == "candidate"]
     assert len(interviewer) == 1 + QUESTIONS + 1  # opening, the questions, closing
@@ -241,3 +247,67 @@ async def test_faces_and_conditions_reach_the_proctor_only(
     async with running_worker(settings), asyncio.TaskGroup() as group:
         group.create_task(_faces_scenario(control_api))
         group.create_task(_conditions_scenario(control_api))
+
+
+async def _wait_stored(api: RunningAPI, interview_id: str, types: set[str]) -> list[Any]:
+    """The stored events once every anomaly of ``types`` has its start and end."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        events, _, _ = _stored(api, interview_id)
+        done = {e.type for e in events if e.start_received and e.end_received}
+        if types <= done:
+            return events
+        assert time.monotonic() < deadline, f"stored: {sorted(done)}, wanted {sorted(types)}"
+        await asyncio.sleep(0.5)
+
+
+async def test_extra_camera_and_microphone_are_flagged_and_the_judged_tracks_named(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    settings = _settings(tmp_path, control_api, livekit_server)
+    async with running_worker(settings):
+        joined = await _join(control_api, [FaceCue(0, "genuine")])
+        proctor, candidate, interview_id = joined.proctor, joined.candidate, joined.interview["id"]
+        try:
+            await proctor.wait_for_signal("face_mismatch", "clean", timeout=WAIT)  # enrolled
+            assert candidate.camera_track is not None and candidate.mic_track is not None
+            first_camera, first_mic = candidate.camera_track.sid, candidate.mic_track.sid
+            await proctor.wait_for_judged("camera", first_camera, timeout=WAIT)
+            await proctor.wait_for_judged("microphone", first_mic, timeout=WAIT)
+
+            # Another person on a second camera: flagged, and the first camera is still
+            # the one judged (its enrolled face raises nothing).
+            second_camera = await candidate.publish_extra_camera("impostor")
+            extra = (await proctor.wait_for("extra_camera", "started", timeout=WAIT)).event
+            assert extra.evidence["judged_track_sid"] == first_camera
+            assert extra.evidence["extra_track_sids"] == [second_camera]
+            later = await proctor.next_heartbeats(5, timeout=WAIT)
+            assert all(b.judged.camera == first_camera for b in later)
+            assert all(b.signals[AnomalyType.FACE_MISMATCH].value == "clean" for b in later)
+
+            second_mic = await candidate.publish_extra_microphone()
+            mic = (await proctor.wait_for("extra_microphone", "started", timeout=WAIT)).event
+            assert mic.evidence["judged_track_sid"] == first_mic
+            assert mic.evidence["extra_track_sids"] == [second_mic]
+            await candidate.unpublish_extra_microphone()
+            await proctor.wait_for("extra_microphone", "ended", timeout=WAIT)
+
+            # The first camera goes: the second becomes the judged one, no longer extra,
+            # and the person on it is not the enrolled candidate.
+            await candidate.unpublish_camera()
+            await proctor.wait_for("extra_camera", "ended", timeout=WAIT)
+            await proctor.wait_for_judged("camera", second_camera, timeout=WAIT)
+            mismatch = (await proctor.wait_for("face_mismatch", "started", timeout=WAIT)).event
+            assert mismatch.evidence["track_sid"] == second_camera
+            assert proctor.started("camera_off") == []
+            await _wait_stored(control_api, interview_id, {"extra_camera", "extra_microphone"})
+        finally:
+            await candidate.stop()
+            await proctor.stop()
+
+    received = Counter((r.event.type.value, r.event.state.value) for r in proctor.log.anomalies)
+    for kind in ("extra_camera", "extra_microphone"):
+        assert received[(kind, "started")] == received[(kind, "ended")] == 1
+    assert received[("face_mismatch", "started")] == 1
+    assert proctor.log.invalid == 0 and proctor.log.other_topics == []
+    assert candidate.log.received == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import soundfile
 
-from agent.proctor.engines import LIVE, FaceAdapter, VoiceAdapter
+from agent.proctor.engines import LIVE, REFERENCE_PHOTO, FaceAdapter, VoiceAdapter
 from agent.sim.media import (
     CANDIDATE_SPEAKER,
     OTHER_SPEAKER,
@@ -52,6 +52,30 @@ def test_face_adapter_enrolls_live_then_flags_another_person() -> None:
     empty = _by_signal(adapter.analyse(_frame(None), 3.5))
     assert empty[AnomalyType.NO_FACE] is Reading.ANOMALOUS
     assert empty[AnomalyType.FACE_MISMATCH] is Reading.UNCERTAIN
+
+
+def test_live_enrollment_is_checked_against_the_reference_photo() -> None:
+    """With no baseline (a deployment allowing live enrollment), whoever is on camera first
+    must still look like the recruiter's reference photo (issue 11, item 1): an impostor
+    from the first frame is judged against the reference photo instead of enrolled."""
+    reference = _frame("obama2.jpg")
+    adapter = FaceAdapter(None, live_frames=3, reference=reference)
+    impostor = _frame("biden.jpg")
+    for t in (1.0, 1.5, 2.0):
+        adapter.analyse(impostor, t)
+    assert adapter.enrolled
+    assert adapter.enrollment_source == REFERENCE_PHOTO
+    judged = adapter.analyse(impostor, 2.5)
+    assert _by_signal(judged)[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
+    assert judged[0].evidence["enrollment"] == REFERENCE_PHOTO
+
+    genuine = FaceAdapter(None, live_frames=3, reference=reference)
+    for t in (1.0, 1.5, 2.0):
+        genuine.analyse(_frame("obama.jpg"), t)
+    assert genuine.enrolled and genuine.enrollment_source == LIVE
+    seen = genuine.analyse(_frame("obama.jpg"), 2.5)
+    assert _by_signal(seen)[AnomalyType.FACE_MISMATCH] is Reading.CLEAN
+    assert seen[0].evidence["reference_checked"] is True
 
 
 def _speech(speaker: str) -> list[np.ndarray]:

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from agent.api_client import ControlAPIClient
 from agent.delivery import OutboxFlusher
 from agent.outbox import Outbox, OutboxKind
+from agent.outbox_status import OutboxCollector, health_problem
 from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
 from tests.agent.servers import UvicornThread
 
@@ -77,6 +79,31 @@ def test_items_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
     reopened.ack(items)
     assert reopened.pending_count() == 0
     reopened.close()
+
+
+def test_a_transition_waits_for_everything_queued_before_it(tmp_path: Path) -> None:
+    """The API evaluates on "completed": the turns and anomaly ends queued before it must
+    reach it first, even when one of them is in backoff (issue 11, item 2)."""
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put(OutboxKind.EVENT, INTERVIEW, "evt:started", _event())
+    outbox.put(OutboxKind.LIFECYCLE, INTERVIEW, "in_progress", {"status": "in_progress"})
+    outbox.put(OutboxKind.TRANSCRIPT, INTERVIEW, "turn-last", _turn("turn-last"))
+    outbox.put(OutboxKind.LIFECYCLE, INTERVIEW, "completed", {"status": "completed"})
+    outbox.put(OutboxKind.EVENT, "another-interview", "evt:other", _event())
+
+    first = outbox.claim_due()  # a transition waits; other rows and interviews do not
+    assert [i.key for i in first] == ["evt:started", "turn-last", "evt:other"]
+    outbox.ack([first[0]])
+    outbox.retry_later([first[1]])  # the API failed that one: it waits, so does "completed"
+    second = outbox.claim_due()
+    assert [i.key for i in second] == ["in_progress"]
+    outbox.ack(second)
+    assert outbox.claim_due() == []
+    later = [i for i in outbox.claim_due(now=time.time() + 120) if i.interview_id == INTERVIEW]
+    assert [i.key for i in later] == ["turn-last"]
+    outbox.ack(later)
+    assert [i.key for i in outbox.claim_due()] == ["completed"]
+    outbox.close()
 
 
 def test_replacing_a_pending_payload_wins_over_an_ack_of_the_old_one(tmp_path: Path) -> None:
@@ -159,14 +186,71 @@ async def test_a_refused_item_is_set_aside_and_does_not_block_the_others(
     assert flusher.outbox.dead_count() == 1
 
 
-async def test_wrong_service_token_is_a_permanent_refusal(
+async def test_a_refused_token_holds_rows_back_until_the_api_accepts_it_again(
     tmp_path: Path, api: UvicornThread, recorded: Recorded
 ) -> None:
-    client = ControlAPIClient(api.url, "not-the-token", timeout=2.0)
-    flusher = OutboxFlusher(Outbox(tmp_path / "outbox.sqlite3"), client)
-    await flusher.put(OutboxKind.TRANSCRIPT, INTERVIEW, "t1", _turn("t1"))
-    assert await flusher.drain(timeout=5.0)
-    assert recorded.turns == {}
-    assert flusher.outbox.dead_count() == 1
+    """The API rotates its token away from the agent's, then back: nothing is set aside,
+    the health check says so meanwhile, and the rows go through once it accepts it."""
+    recorded.token = "the-api-has-a-new-token"
+    client = ControlAPIClient(api.url, TOKEN, timeout=2.0)
+    flusher = OutboxFlusher(
+        Outbox(tmp_path / "outbox.sqlite3"), client, idle_poll=0.2, credentials_retry_cap=1.0
+    )
+    turns = [_turn() for _ in range(3)]
+    for turn in turns:
+        await flusher.put(OutboxKind.TRANSCRIPT, INTERVIEW, str(turn["id"]), turn)
+    await flusher.put(OutboxKind.LIFECYCLE, INTERVIEW, "in_progress", {"status": "in_progress"})
+    assert not await flusher.drain(timeout=3.0)
+    assert flusher.outbox.dead_count() == 0
+    assert flusher.outbox.pending_count() == 4
+    status = flusher.outbox.status()
+    assert status.credentials_refused is not None
+    assert status.credentials_refused.refusals >= 2  # retried, not given up
+    problem = health_problem(status)
+    assert problem is not None and "SERVICE_TOKEN (HTTP 401" in problem
+    assert "4 outbox rows are kept" in problem
+
+    recorded.token = TOKEN  # rotated back
+    flusher.start()
+    await _wait_until(lambda: flusher.outbox.pending_count() == 0, timeout=10)
+    assert set(recorded.turns) == {t["id"] for t in turns}
+    assert recorded.lifecycle == ["in_progress"]
+    assert health_problem(flusher.outbox.status()) is None
+    await flusher.aclose()
     flusher.outbox.close()
     await client.aclose()
+
+
+async def test_dead_letters_stay_unhealthy_until_the_api_has_them(
+    flusher: OutboxFlusher, recorded: Recorded
+) -> None:
+    recorded.reports_down = True
+    # no id: 422; its key carries a control character, which the report replaces
+    await flusher.put(OutboxKind.EVENT, INTERVIEW, "broken\x00", {"type": "no_face"})
+    await _wait_until(lambda: flusher.outbox.dead_count() == 1)
+    await asyncio.sleep(0.5)  # a report attempt or two, refused
+    problem = health_problem(flusher.outbox.status())
+    assert problem == "1 outbox rows refused by the control API are not reported to it yet"
+    assert recorded.dead_letters == {}
+
+    recorded.reports_down = False
+    await _wait_until(lambda: health_problem(flusher.outbox.status()) is None, timeout=90)
+    [letter] = recorded.dead_letters.values()
+    assert letter["kind"] == "event" and letter["key"] == "broken?" and letter["status"] == 422
+    assert "payload" not in letter
+
+
+def test_the_outbox_metrics_read_the_file(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox.put(OutboxKind.EVENT, INTERVIEW, "a:started", {"id": "a"})
+    outbox.put(OutboxKind.EVENT, INTERVIEW, "b:started", {"id": "b"})
+    outbox.dead_letter(outbox.claim_due(limit=1), 422)
+    outbox.record_credentials_refused(401)
+    registry = CollectorRegistry()
+    registry.register(OutboxCollector(outbox))
+    text = generate_latest(registry).decode()
+    assert "proctorai_agent_outbox_pending 1.0" in text
+    assert 'proctorai_agent_outbox_dead_letters{reported="false"} 1.0' in text
+    assert "proctorai_agent_outbox_credentials_refused 1.0" in text
+    assert "proctorai_agent_outbox_credential_refusals_total 1.0" in text
+    outbox.close()

@@ -37,6 +37,7 @@ from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
 from tests.agent.servers import UvicornThread
 from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
 from tests.livekit_server import TestLiveKitServer
+from tests.support.rooms import create_room
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 
@@ -101,6 +102,7 @@ async def test_realtime_interview_is_transcribed_on_both_sides(
         records = InterviewRecords(flusher, INTERVIEW)
 
         room = rtc.Room()
+        await create_room(livekit_server, ROOM)
         await room.connect(livekit_server.url, _agent_token(livekit_server))
         candidate = SimulatedCandidate(
             livekit_server.url,

@@ -14,6 +14,7 @@ from livekit import api
 from agent.outbox import Outbox, OutboxKind
 from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
 from tests.agent.conftest import RunningAPI, agent_settings, create_interview, running_worker
+from tests.agent.servers import free_port
 from tests.livekit_server import TestLiveKitServer
 
 pytestmark = [pytest.mark.livekit]
@@ -101,3 +102,53 @@ async def test_rows_left_in_the_outbox_are_delivered_when_the_worker_starts(
             assert time.monotonic() < deadline, "leftover rows were not delivered"
             await asyncio.sleep(0.5)
     assert Outbox(settings.resolved_outbox_path).pending_count() == 0
+
+
+async def _health(port: int) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+        return await http.get("/")
+
+
+async def test_the_health_check_fails_while_the_api_refuses_the_service_token(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    """A worker started with an old SERVICE_TOKEN answers 503 (and says why) while its
+    deliveries are refused; restarted with the right one it delivers and is healthy."""
+    wrong = "an-old-service-token-0123456789abcdef"
+    metrics_port = free_port()
+    settings = agent_settings(
+        tmp_path,
+        control_api,
+        livekit_server,
+        service_token=wrong,
+        agent_prometheus_port=metrics_port,
+    )
+    interview = await create_interview(control_api, baseline=False)
+    turn = {"id": "turn-h1", "role": "interviewer", "text": "Hello.", "started_at": time.time()}
+    outbox = Outbox(settings.resolved_outbox_path)
+    outbox.put(OutboxKind.TRANSCRIPT, interview["id"], "turn-h1", turn)
+    outbox.close()
+
+    async with running_worker(settings) as server:
+        port = server.worker_info.http_port
+        deadline = time.monotonic() + 20
+        while (response := await _health(port)).status_code == 200:
+            assert time.monotonic() < deadline, "the health check never reported the 401"
+            await asyncio.sleep(0.2)
+        assert response.status_code == 503
+        assert "SERVICE_TOKEN" in response.text and "HTTP 401" in response.text
+        assert wrong not in response.text
+        async with httpx.AsyncClient(timeout=5) as http:
+            metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+        assert "proctorai_agent_outbox_credentials_refused 1.0" in metrics
+        assert "proctorai_agent_outbox_pending 1.0" in metrics
+
+    fixed = agent_settings(tmp_path, control_api, livekit_server)
+    async with running_worker(fixed) as server:
+        port = server.worker_info.http_port
+        deadline = time.monotonic() + 20
+        while (response := await _health(port)).status_code != 200:
+            assert time.monotonic() < deadline, f"still unhealthy: {response.text}"
+            await asyncio.sleep(0.2)
+        assert response.text == "OK"
+        assert Outbox(fixed.resolved_outbox_path).pending_count() == 0

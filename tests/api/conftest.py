@@ -20,6 +20,7 @@ from control_api.settings import Settings
 from tests.api import documents
 from tests.livekit_server import TestLiveKitServer
 from tests.postgres_server import PostgresServer
+from tests.support.baseline import record_baseline
 
 RECRUITER_KEY = "recruiter-key-for-tests-0123456789"
 SERVICE_TOKEN = "service-token-for-tests-0123456789"
@@ -97,6 +98,13 @@ class Api:
         response = self.create(**overrides)
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
+        return body
+
+    def create_ready(self, **overrides: Any) -> dict[str, Any]:
+        """An interview whose candidate has recorded an accepted face and voice baseline
+        (the candidate's LiveKit token is only issued then)."""
+        body = self.create_ok(**overrides)
+        record_baseline(self.client, body["candidate_link"])
         return body
 
     def count(self, model: type[SQLModel]) -> int:

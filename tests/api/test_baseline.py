@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+import pytest
 import soundfile
+from PIL import Image
 
-from proctoring.face import FaceEnrollment
+from control_api.enrollment.media import image_to_rgb
+from control_api.uploads import CheckedImage
+from proctoring import face
+from proctoring.face import EnrollmentResult, FaceEnrollment
 from proctoring.voice import VoiceEnrollment
 from tests.api.conftest import Api
 
@@ -157,3 +163,81 @@ def test_baseline_needs_the_candidate_link_and_enough_photos(api: Api) -> None:
     )
     assert forged.status_code == 401
     assert api.state() == before
+
+
+def test_a_damaged_baseline_photo_is_named_and_nothing_is_stored(api: Api) -> None:
+    """Baseline photos are decoded by the engine workers, not on the request: a photo
+    whose header reads but whose data stops half-way still gets its own clear 422."""
+    body = api.create_ok()
+    before = api.state()
+    photos = _photos("obama.jpg", "obama2.jpg", "obama3.jpg")
+    name, data, kind = photos[1][1]
+    photos[1] = ("photos", (name, data[: len(data) // 2], kind))
+    response = api.client.post(
+        f"/links/{_token_of(body['candidate_link'])}/baseline/face", files=photos
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == (
+        "photos[1]: the image could not be decoded (damaged or truncated): upload the photo again"
+    )
+    assert api.state() == before
+
+
+def _marked_photo(size: tuple[int, int], image_format: str, orientation: int) -> bytes:
+    """A grey photo with a red square in its stored top-left corner, saved with an EXIF
+    orientation (6: the camera was turned, the viewer rotates it 90 degrees clockwise)."""
+    image = Image.new("RGB", size, (128, 128, 128))
+    image.paste((255, 0, 0), (0, 0, size[0] // 8, size[1] // 8))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, exif=exif)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_a_large_photo_is_decoded_downscaled_and_upright(image_format: str) -> None:
+    """A 2560x1440 photo taken sideways reaches the engine as 720x1280, upright: the
+    red corner is where the viewer sees it (top right), not where it was stored."""
+    frame = image_to_rgb(_marked_photo((2560, 1440), image_format, orientation=6))
+    assert frame.shape == (1280, 720, 3)
+    assert frame.dtype == np.uint8
+    red, grey = frame[40, 680].astype(int), frame[40, 40].astype(int)
+    assert red[0] > 200 and red[1] < 60, red
+    assert abs(grey - 128).max() < 20, grey
+
+
+def test_a_webcam_photo_is_handed_over_as_it_is() -> None:
+    data = (FACES / "obama.jpg").read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        full = np.asarray(image.convert("RGB"))
+    assert np.array_equal(image_to_rgb(data), full)
+
+
+def test_the_engine_sees_each_photo_bounded_and_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What ``face.enroll`` is handed (the engine replaced by a recorder): frames no
+    at most 1280 px on their longer side, decoded only as it reaches each one."""
+    from control_api.enrollment import service
+
+    photo = _marked_photo((2000, 1500), "PNG", orientation=1)
+    images = [CheckedImage(photo, "image/png", 2000, 1500)] * 4
+    seen: list[tuple[int, ...]] = []
+    decoded: list[int] = []
+    real_decode = service.image_to_rgb
+
+    def counting_decode(data: bytes) -> np.ndarray:
+        decoded.append(len(seen))
+        return real_decode(data)
+
+    def recording_enroll(frames: Any, reference: Any = None) -> EnrollmentResult:
+        for frame in frames:
+            seen.append(frame.shape)
+        return EnrollmentResult(None, ())
+
+    monkeypatch.setattr(service, "image_to_rgb", counting_decode)
+    monkeypatch.setattr(face, "enroll", recording_enroll)
+    service.check_faces(images, reference=None)
+    assert seen == [(960, 1280, 3)] * 4
+    assert decoded == [0, 1, 2, 3]  # each decoded after the previous one was looked at

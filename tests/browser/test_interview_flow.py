@@ -77,6 +77,8 @@ async def test_impostor_reaches_the_proctor_sidebar_and_never_the_candidate(
             "data-connection", "connected", timeout=20_000
         )
         await expect(proctor.locator("#anomalies-empty")).to_be_visible()
+        # The baseline was accepted, so the proctor is told first that identity was verified.
+        await expect(proctor.locator("#identity")).to_contain_text("Identity verified")
 
         # The candidate joins: the camera opens again, from the enrolled face.
         await candidate.get_by_role("button", name="Join the interview").click()

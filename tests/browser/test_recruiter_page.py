@@ -45,6 +45,11 @@ async def test_recruiter_creates_an_interview_and_follows_it_to_the_report(
     await expect(row.locator("[data-status]")).to_have_text("Waiting for the candidate")
     await screenshot(page, "recruiter-created")
 
+    # The row's links say what is known of identity and who watched (nobody yet).
+    await row.get_by_role("button", name=f"Links of {created.title}").click()
+    await expect(page.locator("#identity-state")).to_contain_text("Identity not verified yet")
+    await expect(page.locator("#watchers")).to_have_text("No proctor has watched so far.")
+
     # The list follows the interview as the agent moves it on, by polling.
     async with httpx.AsyncClient(base_url=site.url, headers=site.recruiter) as http:
         listed = (await http.get("/interviews")).json()["items"]
@@ -64,6 +69,8 @@ async def test_recruiter_creates_an_interview_and_follows_it_to_the_report(
     report = await opened.value
     await report.wait_for_url(lambda url: url.startswith("blob:"))
     await expect(report.locator("body")).to_contain_text("Platform engineer, first round")
+    # No baseline was recorded: the report says so before anything else.
+    await expect(report.locator("header .identity")).to_contain_text("Identity not verified")
     await screenshot(report, "recruiter-report")
     async with context.expect_page() as opened_pdf:
         await row.get_by_role("button", name=f"PDF report of {created.title}").click()

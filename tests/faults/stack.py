@@ -28,10 +28,10 @@ from control_api.settings import Settings
 from tests.agent.servers import UvicornThread, free_port
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import Stored, stored_rows
+from tests.support.baseline import record_baseline_async
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO = REPO_ROOT / "demo"
-BASELINE_FACES = REPO_ROOT / "tests" / "data" / "faces"
 RECRUITER_KEY = "fault-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "fault-tests-service-token-0123456789"
 LINK_SECRET = "fault-tests-link-secret-0123456789abcdef"
@@ -221,13 +221,7 @@ class FaultStack:
             )
             assert response.status_code == 201, response.text
             body: dict[str, Any] = response.json()
-            token = body["candidate_link"].rsplit("/", 1)[1]
-            photos = [
-                ("photos", (name, (BASELINE_FACES / name).read_bytes(), "image/jpeg"))
-                for name in ("obama.jpg", "obama2.jpg", "obama3.jpg")
-            ]
-            enrolled = await http.post(f"/links/{token}/baseline/face", files=photos)
-            assert enrolled.status_code == 200, enrolled.text
+        await record_baseline_async(self.url, body["candidate_link"])
         return body
 
     async def open_link(self, link: str) -> dict[str, Any]:

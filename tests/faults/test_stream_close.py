@@ -20,6 +20,7 @@ from livekit.rtc._ffi_client import FfiClient
 from agent.sim.media import FRAME_HEIGHT, FRAME_WIDTH, face_path, frame_from_image
 from agent.stream_close import close_stream
 from tests.livekit_server import TestLiveKitServer
+from tests.support.rooms import create_room
 
 pytestmark = [pytest.mark.livekit, pytest.mark.slow]
 
@@ -47,6 +48,7 @@ async def test_a_participant_stream_closes_while_the_participant_stays(
             source.capture_frame(frame)
             await asyncio.sleep(0.1)
 
+    await create_room(livekit_server, "stream-close")
     await publisher.connect(livekit_server.url, _token(livekit_server, "camera"))
     track = rtc.LocalVideoTrack.create_video_track("camera", source)
     options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_CAMERA)

@@ -93,6 +93,6 @@ def test_offline_evaluation_is_deterministic(
     engine: Engine, settings: Settings, storage: Storage, seeded: Seeded
 ) -> None:
     first = generate_report(engine, settings, storage, seeded.interview_id)
-    second = generate_report(engine, settings, storage, seeded.interview_id)
+    second = generate_report(engine, settings, storage, seeded.interview_id, replace=True)
     assert first.report_id != second.report_id
     assert first.evaluation == second.evaluation

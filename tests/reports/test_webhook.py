@@ -11,13 +11,17 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from control_api.reports.maintenance import generate_and_notify
+from control_api.reports.service import generate_report
 from control_api.reports.settings import ReportSettings
 from control_api.reports.webhook import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     TIMESTAMP_HEADER,
     deliver,
+    deliver_report,
     deliveries_of,
+    report_delivery_id,
+    report_payload,
     signature,
     verify_signature,
 )
@@ -118,3 +122,32 @@ def test_a_completed_interview_is_evaluated_and_the_report_sent(
     assert body["links"]["pdf"] == f"http://testserver/interviews/{seeded.interview_id}/report.pdf"
     assert body["report"]["schema_version"] == 1
     assert body["report"]["proctoring"]["scorecard"]["score"] == 73.2
+
+
+def test_a_report_is_one_delivery_keyed_by_its_id_and_not_sent_again(
+    engine: Engine, settings: Settings, storage: Storage, seeded: Seeded
+) -> None:
+    document = generate_report(engine, settings, storage, seeded.interview_id)
+    key = report_delivery_id(document.report_id)
+    sleeps: list[float] = []
+    with AtsReceiver([503]) as receiver:
+        first = deliver(
+            engine,
+            _settings(receiver.url),
+            seeded.interview_id,
+            report_payload(document, settings.public_url),
+            sleep=sleeps.append,
+            delivery_id=key,
+        )
+        again = deliver_report(engine, _settings(receiver.url), document, settings.public_url)
+
+    assert (first.delivery_id, first.delivered, first.attempts) == (key, True, 2)
+    assert (again.delivery_id, again.delivered, again.attempts) == (key, True, 0)
+    # The receiver saw the retry under the same key and body, and nothing after.
+    assert [r.headers[DELIVERY_HEADER] for r in receiver.received] == [key, key]
+    assert receiver.received[0].body == receiver.received[1].body
+    assert [(d.delivery_id, d.succeeded) for d in deliveries_of(engine, seeded.interview_id)] == [
+        (key, False),
+        (key, True),
+    ]
+    assert report_delivery_id(document.report_id) == key != report_delivery_id("another-report")

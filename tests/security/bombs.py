@@ -124,3 +124,21 @@ def png_bomb(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def flat_png(width: int, height: int, rgb: tuple[int, int, int] = (128, 128, 128)) -> bytes:
+    """A valid 8-bit RGB PNG of one colour: about 1000:1 compressed, so a 6000x6600
+    photo (119 MB once decoded) is 130 KB on the wire. Compressed row by row, so
+    making it never holds the raw pixels."""
+    row = b"\x00" + bytes(rgb) * width
+    packer = zlib.compressobj(9)
+    parts = [packer.compress(row) for _ in range(height)]
+    parts.append(packer.flush())
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        body = kind + payload
+        return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = chunk(b"IDAT", b"".join(parts))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")

@@ -27,9 +27,10 @@ from starlette.staticfiles import StaticFiles
 from control_api.deps import get_link, require_recruiter, require_service
 from control_api.routes import health, webhooks
 
-# Modules whose routes are public by design: liveness and the HTML pages (the pages
-# only render; every action they take goes through a protected endpoint).
-PUBLIC_MODULES = frozenset({health.__name__, "control_api.routes.pages"})
+# Modules whose routes are public by design: liveness, the HTML pages (the pages
+# only render; every action they take goes through a protected endpoint) and the API
+# documentation (Swagger UI's page and its pinned files).
+PUBLIC_MODULES = frozenset({health.__name__, "control_api.routes.pages", "control_api.routes.docs"})
 _PATH_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 SIGNED_URL_PARAMS = frozenset({"expires", "signature"})
 HANDLER_VERIFIED: dict[Callable[..., Any], str] = {

@@ -98,7 +98,7 @@ def test_expiry_is_the_configured_link_ttl(api_factory) -> None:  # type: ignore
 
 
 def test_reissued_links_revoke_every_older_link(api: Api) -> None:
-    first = api.create_ok(reference_photo=None)
+    first = api.create_ready(reference_photo=None)
     second = api.client.post(f"/interviews/{first['id']}/links", headers=api.recruiter).json()
     third = api.client.post(f"/interviews/{first['id']}/links", headers=api.recruiter).json()
     for old in (first, second):
@@ -113,7 +113,7 @@ def test_reissued_links_revoke_every_older_link(api: Api) -> None:
 
 
 def test_candidate_link_reopens_until_the_interview_ends(api: Api) -> None:
-    body = api.create_ok(reference_photo=None)
+    body = api.create_ready(reference_photo=None)
     token = token_of(body["candidate_link"])
     identities = set()
     for _ in range(3):

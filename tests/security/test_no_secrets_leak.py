@@ -44,7 +44,7 @@ def test_a_whole_flow_logs_no_secret_and_no_personal_data(
     caplog.set_level(logging.DEBUG)
     for name in ("control_api", "livekit", "httpx", "uvicorn"):
         logging.getLogger(name).setLevel(logging.DEBUG)
-    body = api.create_ok(candidate_name=CANDIDATE_NAME, candidate_email=CANDIDATE_EMAIL)
+    body = api.create_ready(candidate_name=CANDIDATE_NAME, candidate_email=CANDIDATE_EMAIL)
     handed_out = {"candidate link": token_of(body["candidate_link"])}
     handed_out["proctor link"] = token_of(body["proctor_link"])
     for role in ("candidate", "proctor"):
@@ -116,7 +116,7 @@ def test_a_whole_flow_logs_no_secret_and_no_personal_data(
 
 def test_docs_and_pages_carry_no_secret(api: Api) -> None:
     body = api.create_ok(reference_photo=None)
-    pages = ["/docs", "/redoc", "/openapi.json"]
+    pages = ["/docs", "/docs/init.js", "/openapi.json"]  # ReDoc is gone (issue 11, item 9)
     pages += [
         path
         for path in ("/app", "/join/{token}", "/proctor/{token}")

@@ -31,6 +31,7 @@ def test_link_endpoints_are_limited_per_client_ip(api_factory: Callable[..., Api
         rate_limit_links_per_minute=5,
         rate_limit_link_uses_per_minute=0,
         rate_limit_failed_auth_per_minute=0,
+        allow_live_enrollment=True,  # counts link requests exactly: no baseline requests
     )
     body = api.create_ok(reference_photo=None)
     candidate, proctor = token_of(body["candidate_link"]), token_of(body["proctor_link"])
@@ -51,6 +52,7 @@ def test_each_link_is_limited_on_its_own(api_factory: Callable[..., Api]) -> Non
         rate_limit_links_per_minute=0,
         rate_limit_link_uses_per_minute=3,
         rate_limit_failed_auth_per_minute=0,
+        allow_live_enrollment=True,  # counts link requests exactly: no baseline requests
     )
     body = api.create_ok(reference_photo=None)
     candidate, proctor = token_of(body["candidate_link"]), token_of(body["proctor_link"])
@@ -74,23 +76,26 @@ def test_failed_authentication_blocks_the_address(api_factory: Callable[..., Api
     )
     body = api.create_ok(reference_photo=None)  # one success counts for nothing
     wrong = {"Authorization": "Bearer guessed-key"}
-    for path in ("/interviews", f"/agent/interviews/{body['id']}/context", "/links/guess/session"):
-        method = "POST" if path.startswith("/links/") else "GET"
-        assert api.client.request(method, path, headers=wrong).status_code == 401
-    # Now even the right key is refused from this address, on every credentialed route.
+    for path in ("/interviews", f"/interviews/{body['id']}", f"/interviews/{body['id']}/report"):
+        assert api.client.get(path, headers=wrong).status_code == 401
+    # Now even the right key is refused from this address, on every recruiter route.
     _assert_429(api.client.get("/interviews", headers=api.recruiter))
-    _assert_429(api.client.post(f"/links/{token_of(body['candidate_link'])}/session"))
-    # The health check and the docs still answer; other addresses are not affected.
+    _assert_429(api.client.post(f"/interviews/{body['id']}/links", headers=api.recruiter))
+    # The health check and the docs still answer; other addresses are not affected, nor
+    # are the other credentials' endpoints (the lockout is per kind of credential:
+    # tests/security/test_lockout_per_credential.py).
     assert api.client.get("/healthz").status_code == 200
     assert api.client.get("/openapi.json").status_code == 200
     other = _from(api, "203.0.113.9")
     assert other.get("/interviews", headers=api.recruiter).status_code == 200
+    context = api.client.get(f"/agent/interviews/{body['id']}/context", headers=api.service)
+    assert context.status_code == 200
 
 
 def test_ordinary_use_stays_under_the_default_limits(api: Api) -> None:
     """A candidate reconnecting a few times and a proctor reloading the sidebar, with
     a typo in the recruiter key on the way, never meet a limit."""
-    body = api.create_ok(reference_photo=None)
+    body = api.create_ready(reference_photo=None)
     candidate, proctor = token_of(body["candidate_link"]), token_of(body["proctor_link"])
     assert (
         api.client.get("/interviews", headers={"Authorization": "Bearer typo"}).status_code == 401

@@ -32,6 +32,7 @@ from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, make_settings
 from tests.livekit_server import TestLiveKitServer
 from tests.security.credentials import token_of
+from tests.support.baseline import record_baseline
 
 pytestmark = pytest.mark.livekit
 
@@ -61,6 +62,7 @@ def _interview(client: TestClient) -> dict[str, str]:
     )
     assert created.status_code == 201, created.text
     body: dict[str, str] = created.json()
+    record_baseline(client, body["candidate_link"])
     return body
 
 

@@ -112,26 +112,33 @@ def test_a_real_resume_still_reads_under_the_limits(roomy_api: Api) -> None:
 @pytest.mark.parametrize("size", [(20_000, 20_000), (8_000, 6_000)])
 def test_image_bombs_are_refused_before_decoding(roomy_api: Api, size: tuple[int, int]) -> None:
     """400 megapixels (Pillow's own bomb guard, which used to be answered as a
-    "damaged" image) and 48 megapixels (over the API's 40)."""
+    "damaged" image) and 48 megapixels (over the API's 40, and far over the 4 of a
+    baseline photo, which is a webcam frame)."""
     bomb = bombs.png_bomb(*size)
     assert len(bomb) < 200 * 1024
     body = roomy_api.create_ok(reference_photo=None)
     token = token_of(body["candidate_link"])
-    senders: list[Callable[[], Answer]] = [
-        lambda: roomy_api.create(reference_photo=("me.png", bomb, "image/png")),
-        lambda: roomy_api.client.post(
-            f"/links/{token}/baseline/face",
-            files=[("photos", (f"{i}.png", bomb, "image/png")) for i in range(3)],
+    senders: list[tuple[Callable[[], Answer], int]] = [
+        (lambda: roomy_api.create(reference_photo=("me.png", bomb, "image/png")), 40),
+        (
+            lambda: roomy_api.client.post(
+                f"/links/{token}/baseline/face",
+                files=[("photos", (f"{i}.png", bomb, "image/png")) for i in range(3)],
+            ),
+            4,
         ),
-        lambda: roomy_api.client.post(
-            f"/agent/interviews/{body['id']}/snapshots",
-            files={"file": ("s.png", bomb, "image/png")},
-            headers=roomy_api.service,
+        (
+            lambda: roomy_api.client.post(
+                f"/agent/interviews/{body['id']}/snapshots",
+                files={"file": ("s.png", bomb, "image/png")},
+                headers=roomy_api.service,
+            ),
+            40,
         ),
     ]
-    for send in senders:
+    for send, megapixels in senders:
         detail = assert_refusal(_refused_within_bounds(roomy_api, send), 422)
-        assert "pixels: upload a photo of at most 40 megapixels" in detail
+        assert f"pixels: upload a photo of at most {megapixels} megapixels" in detail
 
 
 def test_a_gif_is_not_a_baseline_photo(api: Api) -> None:
