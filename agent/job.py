@@ -203,7 +203,10 @@ class InterviewSession:
         # every open anomaly ends (and is queued) before the interview is completed: the
         # API evaluates on "completed", and the outbox delivers in the order things were
         # queued, so the report never misses an anomaly's end
-        await self.proctor.aclose()
+        try:
+            await asyncio.wait_for(self.proctor.aclose(), self.settings.job_cleanup_timeout)
+        except TimeoutError:
+            logger.warning("anomalies not all ended in time", extra={"interview_id": interview_id})
         await self.records.lifecycle("completed", self.end_reason)
         await self._mark_room_ended(interview_id, self.end_reason)
 

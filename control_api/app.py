@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await supervisor.aclose()
+            for task in list(app.state.delayed_tasks):  # evaluations waiting for a drain
+                task.cancel()
             if maintenance is not None:
                 maintenance.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.storage = build_storage(settings)
     app.state.rooms = rooms
+    app.state.delayed_tasks = set()  # control_api.routes.webhooks: drain-bound evaluations
     app.state.baseline_workers = baseline_workers
     install_error_handlers(app)
     install_rate_limits(app, settings)

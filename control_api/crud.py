@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from control_api.links import encode_link, link_url, new_link
-from control_api.livekit_rooms import proctor_identity
+from control_api.livekit_rooms import DEFAULT_PROCTOR_LABEL, proctor_identity
 from control_api.models import (
     FileKind,
     Interview,
@@ -161,7 +161,7 @@ def proctor_visits(session: Session, interview_id: str) -> list[ProctorVisit]:
     """Who watched: each proctor join paired with the next leave of the same identity,
     named by the link it came from (oldest first)."""
     labels = {
-        proctor_identity(link.jti): link.label or "Proctor"
+        proctor_identity(link.jti): link.label or DEFAULT_PROCTOR_LABEL
         for link in session.exec(
             select(InterviewLink).where(
                 InterviewLink.interview_id == interview_id,

@@ -26,14 +26,16 @@ _ATTEMPTS = 3
 def ingest_events(
     session: Session, interview_id: str, messages: Sequence[AnomalyMessage]
 ) -> IngestResult:
-    return _with_retry(session, lambda: _apply_events(session, interview_id, messages))
+    return commit_idempotent(session, lambda: _apply_events(session, interview_id, messages))
 
 
 def ingest_turns(session: Session, interview_id: str, turns: Sequence[TurnIn]) -> IngestResult:
-    return _with_retry(session, lambda: _apply_turns(session, interview_id, turns))
+    return commit_idempotent(session, lambda: _apply_turns(session, interview_id, turns))
 
 
-def _with_retry(session: Session, apply: Callable[[], IngestResult]) -> IngestResult:
+def commit_idempotent(session: Session, apply: Callable[[], IngestResult]) -> IngestResult:
+    """Apply and commit a batch of idempotent writes; replay it when a concurrent delivery
+    of the same ids wins the race (its rows are then duplicates, not errors)."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             result = apply()

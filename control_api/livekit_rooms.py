@@ -61,6 +61,8 @@ def candidate_identity(interview_id: str) -> str:
 
 
 LINK_ATTRIBUTE = "proctorai.link"
+DEFAULT_PROCTOR_LABEL = "Proctor"
+"""What a proctor link without a label is called (its participant's name, who watched)."""
 
 
 def link_ref(jti: str) -> str:
@@ -322,7 +324,9 @@ class RoomManager:
             can_publish_data=False,
             can_subscribe=True,
         )
-        return ParticipantToken(identity, self._sign(identity, label or "Proctor", grants, jti))
+        return ParticipantToken(
+            identity, self._sign(identity, label or DEFAULT_PROCTOR_LABEL, grants, jti)
+        )
 
     def _sign(self, identity: str, name: str, grants: api.VideoGrants, jti: str) -> str:
         return (

@@ -113,7 +113,7 @@ class ProctorLinkOut(BaseModel):
     last_used_at: datetime | None
 
 
-class ProctorSessionOut(BaseModel):
+class ProctorVisitOut(BaseModel):
     """Who watched: one proctor's time in the room (from LiveKit's webhooks)."""
 
     label: str
@@ -138,7 +138,7 @@ class InterviewDetail(InterviewSummary):
     identity_verified: bool
     """Face and voice baselines accepted (False until then, or after live enrollment)."""
     proctor_links: list[ProctorLinkOut]
-    proctor_sessions: list[ProctorSessionOut]
+    proctor_visits: list[ProctorVisitOut]
 
 
 class CancelRequest(BaseModel):

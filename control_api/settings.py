@@ -143,9 +143,10 @@ class Settings(BaseSettings):
     maintenance_interval_seconds: Annotated[float, Field(ge=0)] = 60.0
     # Report generation (control_api/reports/service.py). An interview completed by LiveKit's
     # room_finished, not by the agent, is evaluated when the agent's own `completed` arrives
-    # (its outbox has then delivered the last turns and events), or by the catch-up round
-    # once report_drain_seconds have passed without it; the catch-up also retries any
-    # completed interview still without a report after that long (0: evaluate at once). A
+    # (its outbox has then delivered the last turns and events), or once
+    # report_drain_seconds have passed without it (a delayed task of the webhook, and the
+    # catch-up round after a restart); the catch-up also retries any completed interview
+    # still without a report after that long (0: at the next catch-up round). A
     # generation's claim older than report_claim_stale_seconds belongs to a crashed process
     # and is taken over (longer than the slowest evaluation: 3 attempts x 3 requests x 120 s).
     report_drain_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0

@@ -1,4 +1,4 @@
-"""Image helpers shared by the face pipeline and its benchmarks.
+"""Image helpers shared by the face pipeline, its benchmarks, the API and the agent.
 
 Frames reach the engine as RGB ``uint8`` arrays of shape (height, width, 3);
 these helpers load files into that form and resize them with Pillow, so the
@@ -7,6 +7,8 @@ rest of the code never has to care about modes (RGBA, palette, greyscale).
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,38 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 RGBImage = NDArray[np.uint8]
+
+# Longest side of a frame handed to the face engine. It detects faces on the frame
+# shrunk to 480 px wide, or 640 px for its small-face pass, and encodes a 150-px chip:
+# a face it can find at 640 px is at least 80 px at 1280 (the enrollment gate asks for
+# 64), and a webcam face keeps every pixel its chip uses. Larger costs memory, no accuracy.
+MAX_FRAME_SIDE = 1280
+
+
+class UndecodableImage(ValueError):
+    """The image's header was read but its pixels cannot be (damaged or truncated)."""
+
+
+def image_to_rgb(data: bytes, max_side: int = MAX_FRAME_SIDE) -> RGBImage:
+    """RGB uint8 array of an uploaded image, rotated as its EXIF orientation says and
+    shrunk (never enlarged) so that its longer side is at most ``max_side``.
+
+    A JPEG is decoded at a reduced scale directly (``draft``: 1/2, 1/4 or 1/8, the
+    smallest still at least ``max_side``), a PNG is reduced right after decoding; the
+    orientation is applied to the small image, which is cheaper and gives the same
+    picture. Raises ``UndecodableImage`` for damaged or truncated data.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            scale = max_side / max(width, height)
+            if scale < 1.0:
+                image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
+                image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+            upright = ImageOps.exif_transpose(image)
+            return np.asarray(upright.convert("RGB"), dtype=np.uint8)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UndecodableImage(str(exc)) from exc
 
 
 def load_rgb(path: str | Path) -> RGBImage:

@@ -52,7 +52,9 @@ install_npm_deps() {
   [ -f "$ROOT/package.json" ] || return 0
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     say "installing npm dependencies"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    # --ignore-scripts: the pages' packages need no install scripts (swagger-ui-dist's
+    # analytics dependency would run one)
+    (cd "$ROOT" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 }
 

@@ -25,7 +25,6 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 from pydantic import JsonValue
 
 from agent.api_client import APIError, ControlAPIClient
@@ -43,6 +42,7 @@ from proctoring.face import (
 )
 from proctoring.face.enroll import NO_REFERENCE_FACE, REFERENCE_MISMATCH, EnrollmentResult
 from proctoring.face_signals import face_evidence, face_readings
+from proctoring.imaging import image_to_rgb
 from proctoring.smoothing import Reading
 from proctoring.voice.analyzer import VoiceAnalyzer, VoiceObservation
 from proctoring.voice.audio_io import resample_to_16k, to_float32
@@ -185,10 +185,6 @@ class FaceAdapter:
         return _readings(observation, t, evidence)
 
 
-def _decode_image(data: bytes) -> NDArray[np.uint8]:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
-
-
 def _stored(
     parse: Callable[[str], _Enrollment],
     text: str | None,
@@ -228,7 +224,7 @@ async def build_face_analyser(
     if not baseline:
         return live()
     try:
-        frames = [_decode_image(await client.download(f.download_path)) for f in baseline]
+        frames = [image_to_rgb(await client.download(f.download_path)) for f in baseline]
     except (APIError, OSError, ValueError):
         logger.warning(
             "baseline download failed; enrolling live", extra={"interview_id": context.interview_id}
@@ -251,7 +247,7 @@ async def _reference_photo(
     if not references:
         return None
     try:
-        return _decode_image(await client.download(references[0].download_path))
+        return image_to_rgb(await client.download(references[0].download_path))
     except (APIError, OSError, ValueError):
         logger.warning(
             "reference photo download failed", extra={"interview_id": context.interview_id}

@@ -130,6 +130,7 @@ class LiveProctor:
         self.present = asyncio.Event()
         self.stats = FrameStats()
         self._closed = False
+        self._closing: asyncio.Future[None] | None = None
 
     # -- wiring --------------------------------------------------------------------
 
@@ -491,10 +492,18 @@ class LiveProctor:
             await self._publisher.heartbeat(status)
 
     async def aclose(self) -> None:
-        """Stop reading media and end every open anomaly (each start gets its end)."""
-        if self._closed:
-            return
-        self._closed = True
+        """Stop reading media and end every open anomaly (each start gets its end).
+
+        Every caller waits for the one close: the job's normal end and a shutdown cleanup
+        may both call it, and neither may go on (drain the outbox, report "completed")
+        before the anomaly ends are queued.
+        """
+        if self._closing is None:
+            self._closed = True
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         self.stats.bursts = self._sampler.bursts
         logger.info(
             "proctor frame stats",

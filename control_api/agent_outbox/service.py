@@ -11,31 +11,20 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from control_api.agent_outbox.models import AgentDeadLetter
 from control_api.agent_outbox.schemas import DeadLetterIn
+from control_api.ingest import commit_idempotent
 from control_api.models import utcnow
 from control_api.schemas import IngestResult
 
 logger = logging.getLogger(__name__)
 
-_ATTEMPTS = 3
-
 
 def record_dead_letters(session: Session, letters: Sequence[DeadLetterIn]) -> IngestResult:
     """Apply a report in one transaction; replayed if a concurrent resend wins a race."""
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            result = _apply(session, letters)
-            session.commit()
-            return result
-        except IntegrityError:
-            session.rollback()
-            if attempt == _ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return commit_idempotent(session, lambda: _apply(session, letters))
 
 
 def _apply(session: Session, letters: Sequence[DeadLetterIn]) -> IngestResult:

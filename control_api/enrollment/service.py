@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from control_api import crud
-from control_api.enrollment.media import UndecodableImage, audio_to_pcm16k, image_to_rgb
+from control_api.enrollment.media import audio_to_pcm16k
 from control_api.enrollment.models import BiometricEnrollment, Modality
 from control_api.enrollment.workers import EngineWorkers
 from control_api.lifecycle import FINISHED_STATUSES, lock_interview, transition
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, TransitionSource
 from control_api.storage import Storage, make_key
 from control_api.uploads import CheckedImage
+from proctoring.imaging import UndecodableImage, image_to_rgb
 
 if TYPE_CHECKING:  # the engines are imported on first use: the API starts in a second
     from proctoring import face, voice

@@ -40,24 +40,29 @@ class IdentityCheck:
         ]
 
     def summary(self) -> str:
-        """One sentence for the report and the proctor's page."""
+        """One sentence for the report and the proctor's page; it starts with the verdict."""
         if self.verified:
-            against = " and the face matched the reference photo" if self.reference_photo else ""
+            against = ", the face matched the reference photo" if self.reference_photo else ""
             return (
                 "Identity verified before the interview: face and voice baselines "
                 f"accepted{against}."
             )
-        live = (
-            "the agent enrolled the candidate from their first seconds in the room and "
-            "compared that face with the reference photo"
-            if self.reference_photo
-            else "the agent enrolled whoever was on camera in their first seconds in the "
-            "room, with no reference photo to compare against"
-        )
-        missing = " and ".join(self.missing)
+        live: list[str] = []
+        if not self.face_baseline:
+            live.append(
+                "the face was enrolled from the candidate's first seconds on camera, "
+                + (
+                    "compared with the reference photo"
+                    if self.reference_photo
+                    else "with no reference photo to compare against"
+                )
+            )
+        if not self.voice_baseline:
+            live.append("the voice from their first speech")
         return (
-            f"Identity not verified: no accepted {missing} baseline before the interview; "
-            f"{live}. Anomalies are judged against that live enrollment."
+            f"Identity not verified: no accepted {' and '.join(self.missing)} baseline before "
+            f"the interview; {'; '.join(live)}. Anomalies are judged against that live "
+            "enrollment."
         )
 
 

@@ -353,9 +353,8 @@ def _header(document: ReportDocument) -> list[Flowable]:
         ],
     ]
     identity: list[Flowable] = []
-    if interview.identity is not None:
-        verdict = "Identity verified" if interview.identity.verified else "Identity not verified"
-        identity = [_p(f"{verdict}. {interview.identity.summary}", "method")]
+    if interview.identity is not None:  # the summary starts with the verdict
+        identity = [_p(interview.identity.summary, "method")]
     return [
         _p(f"Interview report: {interview.title}", "title"),
         *identity,

@@ -6,7 +6,8 @@
   their timelines simply list no snapshot once it is gone.
 - :func:`erase_candidate_data` removes an interview entirely: its files from storage, then
   its row, which cascades to links, transitions, anomalies, transcript, files, room
-  events, report and decisions. Only a ``data_erasure`` row (ids, counts, time) remains.
+  events, report and decisions, and the agent's dead-letter reports about it. Only a
+  ``data_erasure`` row (ids, counts, time) and the ATS delivery log remain.
 
 Storage is emptied before rows are deleted, so a storage failure leaves the rows that
 point at the remaining files and the operation can simply be repeated.
@@ -18,9 +19,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from control_api.agent_outbox.models import AgentDeadLetter
 from control_api.lifecycle import FINISHED_STATUSES, lock_interview
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, utcnow
 from control_api.reports.models import DataErasure
@@ -101,6 +103,11 @@ def erase_candidate_data(
                 raise ReportError(
                     503, "a file could not be deleted from storage: nothing was erased, retry"
                 ) from exc
+        # the agent's dead-letter reports name the interview (no foreign key: some name
+        # interviews the API never had); they are operational records, erased with it
+        session.execute(
+            delete(AgentDeadLetter).where(col(AgentDeadLetter.interview_id) == interview_id)
+        )
         session.delete(interview)
         record = DataErasure(interview_id=interview_id, files_deleted=len(files), actor=actor)
         session.add(record)

@@ -20,6 +20,7 @@ from control_api.deps import RoomsDep, SessionDep, SettingsDep, StorageDep, requ
 from control_api.enrollment.verification import identity_check
 from control_api.lifecycle import FINISHED_STATUSES, InvalidTransition, lock_interview, transition
 from control_api.livekit_rooms import (
+    DEFAULT_PROCTOR_LABEL,
     LiveKitUnavailable,
     RoomManager,
     candidate_identity,
@@ -52,7 +53,7 @@ from control_api.schemas import (
     InterviewSummary,
     ProctorLinkOut,
     ProctorLinkRequest,
-    ProctorSessionOut,
+    ProctorVisitOut,
     StatusChange,
     TransitionOut,
 )
@@ -329,8 +330,8 @@ def get_interview(
             for link in crud.active_links(session, interview_id)
             if link.role == LinkRole.PROCTOR.value
         ],
-        proctor_sessions=[
-            ProctorSessionOut(
+        proctor_visits=[
+            ProctorVisitOut(
                 label=v.label, identity=v.identity, joined_at=v.joined_at, left_at=v.left_at
             )
             for v in crud.proctor_visits(session, interview_id)
@@ -442,7 +443,7 @@ def _lock_open_interview(session: Session, interview_id: str) -> Interview:
 
 def _proctor_link_view(link: InterviewLink, settings: Settings) -> ProctorLinkOut:
     return ProctorLinkOut(
-        label=link.label or "Proctor",
+        label=link.label or DEFAULT_PROCTOR_LABEL,
         url=crud.link_address(link, settings),
         issued_at=link.issued_at,
         expires_at=link.expires_at,

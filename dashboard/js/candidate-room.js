@@ -106,10 +106,12 @@ export async function joinInterviewRoom(session, { onEnd, hasEnded }) {
     })
     .on(RoomEvent.Disconnected, (reason) => {
       if (ended) return;
-      const duplicate = reason === DisconnectReason.DUPLICATE_IDENTITY;
-      finish(duplicate
-        ? "You joined this interview from another tab or device, so this page has left it."
-        : "The interview is over. Thank you for your time: your camera and microphone are now off, and you can close this page.");
+      const words = {
+        [DisconnectReason.DUPLICATE_IDENTITY]: "You joined this interview from another tab or device, so this page has left it.",
+        // the recruiter issued new links (this one was replaced): they send the new one
+        [DisconnectReason.PARTICIPANT_REMOVED]: "This link was replaced by the recruiter, so this page has left the interview. Open the new link they send you to continue.",
+      };
+      finish(words[reason] || "The interview is over. Thank you for your time: your camera and microphone are now off, and you can close this page.");
     });
 
   // Captions: the interviewer's speech as text, when the agent sends transcriptions.

@@ -131,7 +131,7 @@ $("#create-form").addEventListener("submit", async (event) => {
 
 /** Who watched the interview through a proctor link, in one sentence. */
 function watchers(detail) {
-  const visits = detail.proctor_sessions || [];
+  const visits = detail.proctor_visits || [];
   if (!visits.length) return "No proctor has watched so far.";
   const time = (value) => new Date(value).toLocaleTimeString();
   const parts = visits.map((v) => `${v.label} from ${time(v.joined_at)}${v.left_at ? ` to ${time(v.left_at)}` : " (still watching)"}`);

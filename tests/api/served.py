@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import uvicorn
@@ -14,13 +15,21 @@ from fastapi import FastAPI
 
 
 @contextmanager
-def serve(app: FastAPI, port: int, timeout: float = 20.0) -> Iterator[str]:
-    """Run ``app`` on 127.0.0.1:``port`` until the block ends; yields the base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def serve(
+    app: FastAPI,
+    port: int | None = None,
+    timeout: float = 20.0,
+    options: dict[str, Any] | None = None,
+) -> Iterator[str]:
+    """Run ``app`` until the block ends; yields the base URL. On 127.0.0.1:``port``, or
+    with ``options`` (uvicorn.Config's keywords, ``host`` and ``port`` among them)."""
+    options = options or {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+    config = uvicorn.Config(app, lifespan="on", **options)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    name = f"uvicorn-{options['port']}"
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{options['host']}:{options['port']}"
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -30,7 +39,7 @@ def serve(app: FastAPI, port: int, timeout: float = 20.0) -> Iterator[str]:
             pass
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
-            raise RuntimeError(f"the API did not start on port {port}")
+            raise RuntimeError(f"the API did not start at {base}")
         time.sleep(0.05)
     try:
         yield base

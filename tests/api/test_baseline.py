@@ -17,10 +17,10 @@ import pytest
 import soundfile
 from PIL import Image
 
-from control_api.enrollment.media import image_to_rgb
 from control_api.uploads import CheckedImage
 from proctoring import face
 from proctoring.face import EnrollmentResult, FaceEnrollment
+from proctoring.imaging import image_to_rgb
 from proctoring.voice import VoiceEnrollment
 from tests.api.conftest import Api
 

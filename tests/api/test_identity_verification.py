@@ -73,13 +73,7 @@ def test_allowed_live_enrollment_is_marked_not_verified(
 
     # The interview runs and completes without a baseline: the report says so first.
     interview_id = body["id"]
-    for status_name in ("in_progress", "completed"):
-        moved = api.client.post(
-            f"/agent/interviews/{interview_id}/lifecycle",
-            json={"status": status_name},
-            headers=api.service,
-        )
-        assert moved.status_code == 200, moved.text
+    _run_as_the_agent(api, interview_id)
     report = _wait_report(api, interview_id)
     identity = report["interview"]["identity"]
     assert identity["verified"] is False
@@ -94,13 +88,7 @@ def test_allowed_live_enrollment_is_marked_not_verified(
 def test_a_verified_interview_report_says_verified(api: Api) -> None:
     body = api.create_ready()
     interview_id = body["id"]
-    for status_name in ("in_progress", "completed"):
-        moved = api.client.post(
-            f"/agent/interviews/{interview_id}/lifecycle",
-            json={"status": status_name},
-            headers=api.service,
-        )
-        assert moved.status_code == 200, moved.text
+    _run_as_the_agent(api, interview_id)
     identity = _wait_report(api, interview_id)["interview"]["identity"]
     assert identity == {
         "verified": True,
@@ -114,6 +102,17 @@ def test_a_verified_interview_report_says_verified(api: Api) -> None:
     assert "Identity not verified" not in html
 
 
+def _run_as_the_agent(api: Api, interview_id: str) -> None:
+    """What the agent reports of an interview it ran: started, then completed."""
+    for status_name in ("in_progress", "completed"):
+        moved = api.client.post(
+            f"/agent/interviews/{interview_id}/lifecycle",
+            json={"status": status_name},
+            headers=api.service,
+        )
+        assert moved.status_code == 200, moved.text
+
+
 def _wait_report(api: Api, interview_id: str) -> dict:
     import time
 
@@ -124,3 +123,20 @@ def _wait_report(api: Api, interview_id: str) -> dict:
             return response.json()
         assert time.monotonic() < deadline, response.text
         time.sleep(0.2)
+
+
+def test_the_summary_says_what_was_enrolled_live_and_against_what() -> None:
+    from control_api.enrollment.verification import IdentityCheck
+
+    face_only = IdentityCheck(face_baseline=True, voice_baseline=False, reference_photo=True)
+    text = face_only.summary()
+    assert text.startswith("Identity not verified: no accepted voice baseline")
+    assert "the voice from their first speech" in text
+    assert "face was enrolled" not in text  # the face baseline was the one used
+    nothing = IdentityCheck(face_baseline=False, voice_baseline=False, reference_photo=False)
+    text = nothing.summary()
+    assert "no accepted face and voice baseline" in text
+    assert "with no reference photo to compare against" in text
+    verified = IdentityCheck(face_baseline=True, voice_baseline=True, reference_photo=True)
+    assert verified.summary().startswith("Identity verified before the interview")
+    assert "matched the reference photo" in verified.summary()

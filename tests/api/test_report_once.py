@@ -222,12 +222,15 @@ def test_room_finished_first_waits_for_the_agents_late_turns_and_completed(
     assert facts["status"] == "evaluated"
 
 
+@pytest.mark.parametrize("maintenance", [0.2, 0.0], ids=["catch-up-on", "catch-up-off"])
 def test_room_finished_without_the_agent_is_evaluated_after_the_drain_bound(
-    api_factory: Callable[..., Api],
+    api_factory: Callable[..., Api], maintenance: float
 ) -> None:
+    """Also with the catch-up round turned off (MAINTENANCE_INTERVAL_SECONDS=0): the room's
+    end itself schedules the evaluation at the drain bound."""
     drain = 1.5
     api = api_factory(
-        agent_check_interval=0, maintenance_interval_seconds=0.2, report_drain_seconds=drain
+        agent_check_interval=0, maintenance_interval_seconds=maintenance, report_drain_seconds=drain
     )
     interview = _running_interview(api)
     interview_id = interview["id"]

@@ -175,13 +175,13 @@ async def test_concurrent_proctors_are_capped_and_the_recruiter_sees_who_watched
 
             async def recorded() -> bool:
                 detail = (await http.get(f"/interviews/{interview['id']}", headers=HEADERS)).json()
-                return len(detail["proctor_sessions"]) == 2
+                return len(detail["proctor_visits"]) == 2
 
             await _eventually(recorded, 15, "the proctors' joins recorded from the webhooks")
             detail = (await http.get(f"/interviews/{interview['id']}", headers=HEADERS)).json()
-            labels = {s["label"] for s in detail["proctor_sessions"]}
+            labels = {s["label"] for s in detail["proctor_visits"]}
             assert labels == {"Proctor", "Hiring manager"}
-            assert all(s["joined_at"] for s in detail["proctor_sessions"])
+            assert all(s["joined_at"] for s in detail["proctor_visits"])
             assert {link["label"] for link in detail["proctor_links"]} == {
                 "Proctor",
                 "Hiring manager",
@@ -269,6 +269,80 @@ async def test_reissued_links_remove_the_old_holders_and_their_tokens(
             fresh = await _session(http, reissued.json()["proctor_link"])
             assert fresh.status_code == 200, fresh.text
             assert fresh.json()["identity"] != old_proctor["identity"]
+        finally:
+            for room in rooms:
+                await room.disconnect()
+
+
+async def _dispatched(livekit: TestLiveKitServer, room: str) -> list[str]:
+    async with lkapi.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret) as client:
+        found = await client.agent_dispatch.list_dispatch(room)
+    return [d.id for d in found if d.agent_name == "proctorai-interviewer"]
+
+
+async def test_a_replaced_candidate_token_starts_nothing(
+    tmp_path: Path, livekit_server: TestLiveKitServer
+) -> None:
+    """Whoever holds the candidate's old LiveKit token after a re-issue (a leaked link) is
+    removed, and their join neither starts the interview nor summons the agent."""
+    rooms: list[rtc.Room] = []
+    async with _served(tmp_path, livekit_server) as http:
+        interview = await _interview(http)
+        old = (await _session(http, interview["candidate_link"])).json()
+        async with lkapi.LiveKitAPI(
+            livekit_server.http_url, livekit_server.api_key, livekit_server.api_secret
+        ) as client:  # the dispatch the old link's opening made is not the question here
+            for dispatch in await _dispatched(livekit_server, interview["room"]):
+                await client.agent_dispatch.delete_dispatch(dispatch, interview["room"])
+        reissued = await http.post(f"/interviews/{interview['id']}/links", headers=HEADERS)
+        assert reissued.status_code == 200, reissued.text
+        try:
+            intruder = rtc.Room()
+            rooms.append(intruder)
+            await intruder.connect(livekit_server.url, old["livekit_token"])
+
+            async def removed() -> bool:
+                return old["identity"] not in await _participants(livekit_server, interview["room"])
+
+            await _eventually(removed, 15, "the old candidate token's holder removed")
+            detail = (await http.get(f"/interviews/{interview['id']}", headers=HEADERS)).json()
+            assert detail["status"] == "ready"  # not started by the intruder
+            assert await _dispatched(livekit_server, interview["room"]) == []
+        finally:
+            for room in rooms:
+                await room.disconnect()
+
+
+async def test_proctors_opening_at_once_never_pass_the_cap(
+    tmp_path: Path, livekit_server: TestLiveKitServer
+) -> None:
+    """Two proctor links opened at the same moment both get a token; the later join leaves,
+    so the room keeps its place for the candidate."""
+    rooms: list[rtc.Room] = []
+    async with _served(tmp_path, livekit_server, max_proctors=1) as http:
+        interview = await _interview(http)
+        extra = await http.post(
+            f"/interviews/{interview['id']}/proctor-links", headers=HEADERS, json={}
+        )
+        assert extra.status_code == 201, extra.text
+        first = await _session(http, interview["proctor_link"])
+        second = await _session(http, extra.json()["url"])  # before the first has joined
+        assert first.status_code == 200 and second.status_code == 200
+        try:
+            for answer in (first, second):
+                room = rtc.Room()
+                rooms.append(room)
+                await room.connect(livekit_server.url, answer.json()["livekit_token"])
+
+            async def one_left() -> bool:
+                found = await _participants(livekit_server, interview["room"])
+                return found == {first.json()["identity"]}
+
+            await _eventually(one_left, 15, "the proctor past the cap removed")
+            candidate = await _session(http, interview["candidate_link"])
+            joined = rtc.Room()
+            rooms.append(joined)
+            await joined.connect(livekit_server.url, candidate.json()["livekit_token"])
         finally:
             for room in rooms:
                 await room.disconnect()

@@ -3,9 +3,7 @@ link tokens and webhook verification."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Callable
@@ -16,11 +14,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from livekit import api as lkapi
 from sqlmodel import Session, SQLModel
 
 from control_api.db import create_db_engine, import_table_modules, run_migrations
 from control_api.links import LinkError, decode_link, encode_link, new_link
+from control_api.livekit_rooms import LINK_ATTRIBUTE, link_ref
 from control_api.models import LinkRole, RoomEvent
 from control_api.settings import DEV_SECRETS_FILE, Settings
 from control_api.storage import (
@@ -40,7 +38,8 @@ from control_api.text_extraction import (
 )
 from control_api.uploads import safe_filename
 from tests.api import documents
-from tests.api.conftest import Api
+from tests.api.conftest import LINK_SECRET, Api
+from tests.api.livekit_webhooks import signed_webhook
 
 
 @pytest.mark.parametrize(
@@ -226,29 +225,23 @@ def test_link_tokens(tmp_path: Path) -> None:
         decode_link(token, "other" * 10)
 
 
-def _signed_webhook(api: Api, event: dict[str, Any]) -> tuple[bytes, str]:
-    """A webhook body signed the way livekit-server signs it (livekit-api tokens)."""
-    body = json.dumps(event).encode()
-    digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
-    token = (
-        lkapi.AccessToken(api.settings.livekit_api_key, api.settings.secret("livekit_api_secret"))
-        .with_sha256(digest)
-        .to_jwt()
-    )
-    return body, token
-
-
 def test_webhooks_are_verified_and_applied_once(api_factory: Callable[..., Api]) -> None:
     api = api_factory()
     interview = api.create_ok(reference_photo=None)
+    link = decode_link(interview["candidate_link"].rsplit("/", 1)[1], LINK_SECRET)
     event: dict[str, Any] = {
         "event": "participant_joined",
         "id": "EV_test1",
         "createdAt": "1740823200",
         "room": {"name": interview["room"], "sid": "RM_1"},
-        "participant": {"identity": f"candidate-{interview['id']}", "sid": "PA_1"},
+        "participant": {
+            "identity": f"candidate-{interview['id']}",
+            "sid": "PA_1",
+            # the candidate's token carries its link's reference (control_api.livekit_rooms)
+            "attributes": {LINK_ATTRIBUTE: link_ref(link.jti)},
+        },
     }
-    body, token = _signed_webhook(api, event)
+    body, token = signed_webhook(api, event)
     before = api.state()
     for auth in ("", "Bearer nonsense", token[:-2] + "xx"):
         refused = api.client.post("/livekit/webhook", content=body, headers={"Authorization": auth})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
+from control_api.agent_outbox.schemas import DeadLetterIn
+from control_api.agent_outbox.service import record_dead_letters
 from control_api.models import FileKind, InterviewStatus, StoredFile, utcnow
 from control_api.reports.models import DataErasure
 from control_api.reports.retention import erase_candidate_data, purge_expired_media
@@ -75,6 +77,17 @@ def test_erasure_removes_every_row_and_file_of_the_interview(
     generate_report(engine, settings, storage, erased.interview_id)
     keys = _keys(engine, erased.interview_id)
     assert len(keys) == 2
+    with Session(engine) as session:  # the agent reported an event of it the API refused
+        letter = DeadLetterIn(
+            interview_id=erased.interview_id,
+            kind="event",
+            key="evt-1:started",
+            status=422,
+            reason="HTTP 422",
+            attempts=1,
+            failed_at=datetime.now(UTC),
+        )
+        assert record_dead_letters(session, [letter]).inserted == 1
 
     record = erase_candidate_data(engine, storage, erased.interview_id, actor="recruiter")
 

@@ -8,20 +8,16 @@ uvicorn's own defaults instead (someone running ``uvicorn`` by hand).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-import uvicorn
-
 from control_api.app import create_app
 from control_api.server import api_bind, uvicorn_options
 from control_api.settings import Settings
 from tests.api.conftest import make_settings
+from tests.api.served import serve
 from tests.livekit_server import TestLiveKitServer, free_tcp_port
 
 
@@ -46,23 +42,5 @@ def launched(settings: Settings, *, plain: bool = False, timeout: float = 20.0) 
         options: dict[str, Any] = {"host": host, "port": port}
     else:
         options = uvicorn_options(settings)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
-    thread = threading.Thread(target=server.run, name="uvicorn-launched", daemon=True)
-    thread.start()
-    base = f"http://{options['host']}:{options['port']}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the API did not start at {base}")
-        time.sleep(0.05)
-    try:
+    with serve(create_app(settings), timeout=timeout, options=options) as base:
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
