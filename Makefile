@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/.tools/bin:$(HOME)/.local/bin:$(PATH)
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-unit lint typecheck check up demo bench clean
+.PHONY: setup test test-unit test-integration test-e2e lint typecheck check up demo bench wheel-check clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,9 +15,17 @@ setup:
 test: setup
 	$(UV) run pytest $(PYTEST_ARGS)
 
-## Only the fast tests of the pure proctoring core.
+## The unit tests: no server is started (under two minutes). Categories: tests/categories.py.
 test-unit: setup
-	$(UV) run pytest -m "not livekit and not postgres and not browser" $(PYTEST_ARGS)
+	$(UV) run pytest -m unit $(PYTEST_ARGS)
+
+## The tests against a real livekit-server or PostgreSQL (started by the tests themselves).
+test-integration: setup
+	$(UV) run pytest -m integration $(PYTEST_ARGS)
+
+## The whole product: Chromium on the real pages, or API, agent worker and livekit-server.
+test-e2e: setup
+	$(UV) run pytest -m e2e $(PYTEST_ARGS)
 
 lint: setup
 	$(UV) run ruff check .
@@ -40,6 +48,10 @@ demo: setup
 ## `make bench BENCH_ARGS=--all` adds the live agent benchmarks (they take minutes).
 bench: setup
 	bash scripts/bench.sh $(BENCH_ARGS)
+
+## Build the wheel, install it into a fresh venv outside the repository, check it runs.
+wheel-check: setup
+	$(UV) run python scripts/wheel_check.py
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist

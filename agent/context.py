@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from contracts.identities import candidate_identity, interview_id_of_room, room_name_for
+
 
 @dataclass(frozen=True)
 class EnrollmentFile:
@@ -43,8 +45,10 @@ class InterviewContext:
             title=str(body.get("title", "")),
             status=str(body.get("status", "")),
             candidate_name=str(body.get("candidate_name", "")),
-            candidate_identity=str(body.get("candidate_identity") or f"candidate-{interview_id}"),
-            room=str(body.get("room") or f"interview-{interview_id}"),
+            candidate_identity=str(
+                body.get("candidate_identity") or candidate_identity(interview_id)
+            ),
+            room=str(body.get("room") or room_name_for(interview_id)),
             job_description=str(body.get("job_description", "")),
             resume_text=str(body.get("resume_text", "")),
             duration_minutes=float(body.get("duration_minutes", 20)),
@@ -76,6 +80,7 @@ def interview_id_from_job(metadata: str, room_name: str) -> str:
             value = None
         if value:
             return str(value)
-    if room_name.startswith("interview-"):
-        return room_name.removeprefix("interview-")
+    from_room = interview_id_of_room(room_name)
+    if from_room:
+        return from_room
     raise ValueError("the job names no interview (metadata or room name)")

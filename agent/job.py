@@ -10,7 +10,7 @@ is bounded as a whole (``JOB_CLEANUP_TIMEOUT``) so a job never hangs its worker.
 
 Taking over: when the interview is already ``in_progress`` (an earlier job's worker
 died and the control API dispatched the agent again, see
-:mod:`control_api.agent_supervisor`), the job asks the API to resume it: anomalies the
+the control API's agent supervisor), the job asks the API to resume it: anomalies the
 earlier job left open are ended there (``agent_restarted``), the lifecycle is not
 recorded again, and the offline interviewer skips what was already said.
 """
@@ -40,11 +40,11 @@ from agent.proctor.publisher import ProctorPublisher
 from agent.proctor.snapshots import SnapshotUploader
 from agent.records import InterviewRecords
 from agent.settings import AgentSettings
+from contracts.statuses import FINISHED_STATUSES
 from proctoring.monitor import ProctoringMonitor
 
 logger = logging.getLogger("proctorai.agent.job")
 
-FINISHED = frozenset({"completed", "evaluated", "cancelled", "failed"})
 
 _executor: ThreadPoolExecutor | None = None
 
@@ -154,7 +154,7 @@ class InterviewSession:
 
     async def run(self, interview_id: str) -> None:
         context = await load_context(self.client, interview_id)
-        if context.status in FINISHED:
+        if context.status in FINISHED_STATUSES:
             logger.info("interview already finished; leaving", extra={"interview_id": interview_id})
             return
         if context.status == "in_progress":

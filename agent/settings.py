@@ -6,7 +6,7 @@ over HTTP, so it needs the API's URL and service token, the LiveKit credentials 
 its own tuning, nothing about databases or storage. The variable names are the ones
 the control API reads too (``LIVEKIT_URL``, ``SERVICE_TOKEN``, ``AGENT_NAME``, ``DATA_DIR``...),
 so one ``.env`` serves both; unset secrets come from the same generated development file
-(``DATA_DIR/dev-secrets.json``, written by :mod:`control_api.settings`), so on a developer's
+(``DATA_DIR/dev-secrets.json``, :mod:`contracts.dev_secrets`), so on a developer's
 machine the API, the agent and livekit-server agree with no configuration.
 """
 
@@ -17,10 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from control_api.settings import fill_dev_secrets
+from contracts.dev_secrets import fill_dev_secrets
 
 _GENERATED_SECRETS = ("service_token", "livekit_api_secret")
 
@@ -33,8 +33,10 @@ class AgentSettings(BaseSettings):
     data_dir: Path = Path("data")
     """Shared with the control API: generated dev secrets, and the outbox by default."""
 
-    # Control API: CONTROL_API_URL, else the API's own PUBLIC_URL (same machine by default).
-    control_api_url: str | None = None
+    # The API's URL: CONTROL_API_URL, else the API's own PUBLIC_URL (same machine by default).
+    api_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CONTROL_API_URL", "api_base_url")
+    )
     public_url: str = "http://127.0.0.1:8000"
     service_token: SecretStr | None = None
 
@@ -120,7 +122,7 @@ class AgentSettings(BaseSettings):
     @field_validator(
         "openai_api_key",
         "openai_base_url",
-        "control_api_url",
+        "api_base_url",
         "agent_cpu_limit",
         "agent_prometheus_port",
         mode="before",
@@ -137,7 +139,7 @@ class AgentSettings(BaseSettings):
     @property
     def api_url(self) -> str:
         """Base URL of the control API."""
-        return (self.control_api_url or self.public_url).rstrip("/")
+        return (self.api_base_url or self.public_url).rstrip("/")
 
     @property
     def resolved_outbox_path(self) -> Path:

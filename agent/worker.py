@@ -37,6 +37,7 @@ from agent.job import run_interview
 from agent.outbox import Outbox
 from agent.outbox_status import OutboxCollector, health_problem
 from agent.settings import AgentSettings, get_settings
+from contracts.identities import agent_identity
 
 logger = logging.getLogger("proctorai.agent.worker")
 
@@ -209,7 +210,7 @@ def build_server(
             await request.reject(terminate=False)  # another worker may take it
             return
         try:
-            await request.accept(name="Interviewer", identity=f"agent-{request.id}")
+            await request.accept(name="Interviewer", identity=agent_identity(request.id))
         except Exception:
             _capacity().release(request.id)
             raise

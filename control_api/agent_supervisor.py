@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from control_api.lifecycle import FINISHED_STATUSES
+from contracts.statuses import FINISHED_STATUSES
 from control_api.livekit_rooms import LiveKitUnavailable, RoomManager, room_name_for
 from control_api.models import Interview, InterviewStatus
 from control_api.settings import Settings

@@ -39,7 +39,6 @@ ALLOWED_TRANSITIONS: dict[InterviewStatus, frozenset[InterviewStatus]] = {
 ALREADY_PASSED: frozenset[tuple[InterviewStatus, InterviewStatus]] = frozenset(
     {(S.COMPLETED, S.EVALUATED)}
 )
-FINISHED_STATUSES = frozenset({S.COMPLETED, S.EVALUATED, S.CANCELLED, S.FAILED})
 
 
 class InvalidTransition(Exception):

@@ -5,7 +5,7 @@ metadata; they vanish after ``empty_timeout``, so opening the candidate link cre
 the room again if needed (CreateRoom is idempotent) and dispatches the interviewer
 agent when the room has no dispatch yet. Only this API creates rooms: livekit.yaml sets
 ``room.auto_create: false``, so a token that outlives a cancelled interview cannot bring
-its room back. Token grants follow ARCHITECTURE.md: the candidate publishes camera and
+its room back. Token grants (docs/architecture.md): the candidate publishes camera and
 microphone only and no data; the proctor is hidden and subscribe-only.
 
 Who is who: each link maps to one participant. A proctor link's identity is derived from
@@ -35,29 +35,24 @@ from typing import TypeVar
 import aiohttp
 from livekit import api
 
+from contracts.identities import (
+    AGENT_PREFIX,
+    CANDIDATE_PREFIX,
+    PROCTOR_PREFIX,
+    candidate_identity,
+    room_name_for,
+)
 from control_api.models import LinkRole
 from control_api.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CANDIDATE_PREFIX = "candidate-"
-PROCTOR_PREFIX = "proctor-"
-ROOM_PREFIX = "interview-"
-AGENT_PREFIX = "agent-"
 
 T = TypeVar("T")
 
 
 class LiveKitUnavailable(Exception):
     """The LiveKit server could not be reached or refused the request."""
-
-
-def room_name_for(interview_id: str) -> str:
-    return f"{ROOM_PREFIX}{interview_id}"
-
-
-def candidate_identity(interview_id: str) -> str:
-    return f"{CANDIDATE_PREFIX}{interview_id}"
 
 
 LINK_ATTRIBUTE = "proctorai.link"

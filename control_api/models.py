@@ -16,6 +16,8 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Text, TypeDec
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from contracts.statuses import InterviewStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -42,22 +44,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
-
-
-class InterviewStatus(StrEnum):
-    CREATED = "created"
-    READY = "ready"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    EVALUATED = "evaluated"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-
-class Sensitivity(StrEnum):
-    LENIENT = "lenient"
-    STANDARD = "standard"
-    STRICT = "strict"
 
 
 class LinkRole(StrEnum):

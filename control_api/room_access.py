@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from control_api.lifecycle import FINISHED_STATUSES
+from contracts.statuses import FINISHED_STATUSES
 from control_api.livekit_rooms import (
     CANDIDATE_PREFIX,
     LINK_ATTRIBUTE,

@@ -18,9 +18,9 @@ from control_api.models import (
     FileKind,
     InterviewStatus,
     LinkRole,
-    Sensitivity,
     SpeakerRole,
 )
+from proctoring.sensitivity import Sensitivity
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]

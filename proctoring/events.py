@@ -1,6 +1,6 @@
 """The proctoring event model: what goes on the data channel and what the API stores.
 
-Two messages travel on the LiveKit data channel (see ARCHITECTURE.md):
+Two messages travel on the LiveKit data channel (docs/architecture.md):
 
 * topic ``proctoring.anomaly``: one :class:`AnomalyEvent` when an anomaly starts and one
   when it ends. Both carry the same ``id``; ``"{id}:{state}"`` is the idempotency key the
@@ -38,7 +38,7 @@ from pydantic import (
 TOPIC_ANOMALY = "proctoring.anomaly"
 TOPIC_STATUS = "proctoring.status"
 MESSAGE_VERSION: Literal[1] = 1
-# ARCHITECTURE.md: keep each message well under 15 KiB (LiveKit's reliable packets are
+# Keep each message well under 15 KiB (LiveKit's reliable packets are
 # limited to about that size); the API holds the full record.
 MAX_MESSAGE_BYTES = 15 * 1024
 TRUNCATED_KEY = "truncated"
@@ -149,7 +149,7 @@ class _Message(BaseModel):
 class AnomalyEvent(_Message):
     """One start or end of an anomaly, as published on ``proctoring.anomaly``.
 
-    ``confirmed_at`` (an addition to ARCHITECTURE.md's list) is when the start was
+    ``confirmed_at`` (an addition to the original message list) is when the start was
     confirmed (by the smoother, or when a condition outlived its debounce); it is later than
     ``started_at`` by the detection latency and has the same value in both messages, so the
     ``ended`` message stays a complete record.

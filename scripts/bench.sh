@@ -37,30 +37,30 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/proctorai-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 say "faces: is this the enrolled candidate? (clean and webcam-degraded pairs, ours vs seeds)"
-run uv run python -m proctoring.bench.degrade --faces "$SHARED_DATA/faces" --out "$WORK/faces"
+run uv run proctorai bench degrade --faces "$SHARED_DATA/faces" --out "$WORK/faces"
 for pairs in pairs_degraded pairs_clean; do
   for method in ours seed; do
-    run uv run python -m proctoring.bench faces --pairs "$WORK/faces/$pairs.csv" --method "$method"
+    run uv run proctorai bench faces --pairs "$WORK/faces/$pairs.csv" --method "$method"
   done
 done
 
 say "frames: frames per second per core, ours vs seeds"
-run uv run python -m proctoring.bench frames --faces "$SHARED_DATA/faces"
+run uv run proctorai bench frames --faces "$SHARED_DATA/faces"
 
 say "voices: is this the enrolled speaker? (3-second segments, ours vs seeds)"
 for method in ge2e seed; do
-  run uv run python -m proctoring.bench voices --manifest "$SHARED_DATA/voices/manifest.csv" \
+  run uv run proctorai bench voices --manifest "$SHARED_DATA/voices/manifest.csv" \
     --segment-seconds 3 --method "$method"
 done
 
 say "control API: interviews and events per second, 50 concurrent clients, SQLite and PostgreSQL"
-run uv run python -m control_api.bench --clients 50 --seconds "$API_SECONDS" --db both
+run uv run proctorai bench api --clients 50 --seconds "$API_SECONDS" --db both
 
 if [ "$ALL" -eq 1 ]; then
   say "live proctoring: anomaly latency through the real livekit-server (minutes)"
-  run uv run python -m agent.bench latency --cycles 6
+  run uv run proctorai bench latency --cycles 6
   say "live proctoring: concurrent candidates per worker (minutes)"
-  run uv run python -m agent.bench capacity
+  run uv run proctorai bench capacity
 else
   say "skipped the live agent benchmarks (minutes each): run scripts/bench.sh --all"
 fi

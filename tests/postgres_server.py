@@ -1,12 +1,12 @@
 """A private PostgreSQL cluster for the test session (or ``TEST_POSTGRES_URL``).
 
-The code lives in :mod:`control_api.private_servers` (the API benchmark starts the
+The code lives in :mod:`proctorai.private_servers` (the API benchmark starts the
 same cluster); the tests keep importing it from here.
 """
 
 from __future__ import annotations
 
-from control_api.private_servers.postgres import (
+from proctorai.private_servers.postgres import (
     MISSING_POSTGRES,
     PostgresServer,
     find_pg_binary,

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from control_api.app import create_app
 from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from control_api.settings import Settings
-from tests.agent.servers import UvicornThread
+from proctorai.private_servers import UvicornThread
 from tests.livekit_server import TestLiveKitServer
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from control_api.stack import http_ok
+from proctorai.stack import http_ok
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +107,7 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture()
 def running_up(stack_env: dict[str, str], tmp_path: Path) -> Iterator[RunningUp]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "control_api.cli", "up"],
+        [sys.executable, "-m", "proctorai.cli", "up"],
         cwd=tmp_path,  # a newcomer may run it from anywhere
         env=stack_env,
         stdout=subprocess.PIPE,
@@ -148,6 +148,7 @@ def test_up_starts_every_service_and_ctrl_c_stops_them(running_up: RunningUp) ->
         assert _port_free(port), f"port {port} still in use after Ctrl-C"
 
 
+@pytest.mark.integration  # a child process of the CLI (run in the body); no server
 def test_up_explains_a_missing_livekit_server(stack_env: dict[str, str], tmp_path: Path) -> None:
     env = {**stack_env, "PATH": "/usr/bin:/bin"}
     # A copy of the package tree without .tools/bin: find_livekit_server must say what to do.
@@ -155,9 +156,9 @@ def test_up_explains_a_missing_livekit_server(stack_env: dict[str, str], tmp_pat
         [
             sys.executable,
             "-c",
-            "import control_api.stack as s, pathlib, sys;"
+            "import proctorai.stack as s, pathlib, sys;"
             "s.REPO_ROOT = pathlib.Path(sys.argv[1]);"
-            "from control_api.cli import main; sys.exit(main(['up']))",
+            "from proctorai.cli import main; sys.exit(main(['up']))",
             str(tmp_path),
         ],
         env=env,

@@ -215,7 +215,8 @@ def test_severity_rank_orders_levels() -> None:
 
 def test_every_anomaly_type_is_scored_preset_and_worded_for_the_proctor() -> None:
     """One spelling everywhere: a new type missing from any of these lists is a bug."""
-    words = (Path(__file__).parents[1] / "dashboard" / "js" / "anomaly-words.js").read_text()
+    dashboard = Path(__file__).parents[1] / "control_api" / "dashboard"
+    words = (dashboard / "js" / "anomaly-words.js").read_text()
     for kind in AnomalyType:
         assert kind in DEDUCTION_TABLE, kind
         for preset in PRESETS.values():

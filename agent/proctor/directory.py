@@ -16,9 +16,9 @@ import logging
 
 from livekit import api
 
-logger = logging.getLogger("proctorai.agent.proctors")
+from contracts.identities import PROCTOR_PREFIX
 
-PROCTOR_PREFIX = "proctor-"
+logger = logging.getLogger("proctorai.agent.proctors")
 
 
 class ProctorDirectory:

@@ -36,7 +36,7 @@ encoding and uploading the snapshot happen after it, off the critical path.
 
 Statistics (frames seen, analysed, dropped while busy; the lag from sampling a frame to
 acting on its readings) are logged, with the interview id only, when the job ends:
-``python -m agent.bench capacity`` reads them from the worker's log.
+``python -m proctorai.bench.agent capacity`` reads them from the worker's log.
 """
 
 from __future__ import annotations

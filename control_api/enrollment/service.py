@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
+from contracts.statuses import FINISHED_STATUSES
 from control_api import crud
 from control_api.enrollment.media import audio_to_pcm16k
 from control_api.enrollment.models import BiometricEnrollment, Modality
 from control_api.enrollment.workers import EngineWorkers
-from control_api.lifecycle import FINISHED_STATUSES, lock_interview, transition
+from control_api.lifecycle import lock_interview, transition
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, TransitionSource
 from control_api.storage import Storage, make_key
 from control_api.uploads import CheckedImage

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from contracts.statuses import FINISHED_STATUSES
 from control_api.agent_outbox.models import AgentDeadLetter
-from control_api.lifecycle import FINISHED_STATUSES, lock_interview
+from control_api.lifecycle import lock_interview
 from control_api.models import FileKind, Interview, InterviewStatus, StoredFile, utcnow
 from control_api.reports.models import DataErasure
 from control_api.reports.service import ReportError

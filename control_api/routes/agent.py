@@ -34,7 +34,6 @@ from control_api.models import (
     FileKind,
     Interview,
     InterviewStatus,
-    Sensitivity,
     StoredFile,
     TransitionSource,
 )
@@ -54,6 +53,7 @@ from control_api.schemas import (
 )
 from control_api.storage import StorageError, make_key
 from control_api.uploads import check_image, read_upload
+from proctoring.sensitivity import Sensitivity
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ FastAPI's own ``/docs`` and ``/redoc`` load the latest ``swagger-ui-dist`` / ReD
 a CDN with no integrity check, in the origin where the recruiter page keeps the API
 key in session storage: whoever controls that CDN file could read the key. Here the
 page loads the exact ``swagger-ui-dist`` version pinned in ``package.json`` (installed
-by ``npm ci`` into ``node_modules``, like ``livekit-client``) from this origin, and a
+by ``npm ci`` into ``node_modules``, like ``livekit-client``; :mod:`control_api.vendor`)
+from this origin, and a
 Content-Security-Policy allows nothing else: no inline script, no other host. ReDoc is
 not offered (one documentation UI is enough). ``API_DOCS=false`` leaves this router
 out, and the app drops ``/openapi.json`` with it.
@@ -14,14 +15,15 @@ from __future__ import annotations
 
 import html
 import logging
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse
 
+from control_api.vendor import vendored
+
 logger = logging.getLogger(__name__)
 
-SWAGGER_DIST = Path(__file__).resolve().parents[2] / "node_modules" / "swagger-ui-dist"
+SWAGGER_DIST = vendored("swagger-ui-dist")
 # The files the page needs, and their types; nothing else under node_modules is served.
 DIST_FILES = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",

@@ -15,10 +15,11 @@ import anyio.from_thread
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
 from sqlmodel import Session
 
+from contracts.statuses import FINISHED_STATUSES
 from control_api import crud
 from control_api.deps import RoomsDep, SessionDep, SettingsDep, StorageDep, require_recruiter
 from control_api.enrollment.verification import identity_check
-from control_api.lifecycle import FINISHED_STATUSES, InvalidTransition, lock_interview, transition
+from control_api.lifecycle import InvalidTransition, lock_interview, transition
 from control_api.livekit_rooms import (
     DEFAULT_PROCTOR_LABEL,
     LiveKitUnavailable,
@@ -35,7 +36,6 @@ from control_api.models import (
     LifecycleTransition,
     LinkRole,
     ProctoringEvent,
-    Sensitivity,
     StoredFile,
     TranscriptTurn,
     TransitionSource,
@@ -60,6 +60,7 @@ from control_api.schemas import (
 from control_api.settings import Settings
 from control_api.storage import Storage, StorageError, StoredObject, make_key
 from control_api.uploads import check_image, document_text, read_upload, safe_filename
+from proctoring.sensitivity import Sensitivity
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from datetime import timedelta
 import anyio.from_thread
 from fastapi import APIRouter, HTTPException, status
 
+from contracts.statuses import FINISHED_STATUSES
 from control_api.deps import LinkDep, RoomsDep, SessionDep, SettingsDep
 from control_api.enrollment.verification import identity_check
-from control_api.lifecycle import FINISHED_STATUSES
 from control_api.livekit_rooms import LiveKitUnavailable, RoomManager, proctor_identity
 from control_api.models import InterviewLink, InterviewStatus, LinkRole, utcnow
 from control_api.routes.responses import error_responses, link_errors

@@ -1,9 +1,10 @@
-"""The web pages (``dashboard/``) and their assets, served by the API itself.
+"""The web pages (``control_api/dashboard/``) and their assets, served by the API itself.
 
 One origin for pages and API means no CORS, and the pages call the API with relative
 URLs. The pages are plain HTML, CSS and ES modules with no build step; the one library,
-``livekit-client``, is served straight from its npm package (``node_modules``, installed
-by ``npm ci`` in ``scripts/setup.sh``) as the prebuilt UMD bundle it ships.
+``livekit-client``, is served as the prebuilt UMD bundle its npm package ships
+(:mod:`control_api.vendor`: from ``node_modules`` in a checkout, from the wheel's copy
+once installed).
 
 The join and proctor pages carry a secret in their path, so they are sent with
 ``Referrer-Policy: no-referrer`` (the token never leaks to another site) and
@@ -20,12 +21,12 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse, RedirectResponse
 
 from control_api.routes import proctor
+from control_api.vendor import vendored
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD_DIR = ROOT / "dashboard"
-LIVEKIT_CLIENT = ROOT / "node_modules" / "livekit-client" / "dist" / "livekit-client.umd.js"
+DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "dashboard"
+LIVEKIT_CLIENT = vendored("livekit-client/dist/livekit-client.umd.js")
 
 # What the pages may load: scripts and styles from here (the report, opened as a blob,
 # inherits this policy and has inline styles), LiveKit over any ws(s)/http(s) host
@@ -115,7 +116,7 @@ def livekit_client() -> FileResponse:
 
 @router.get("/assets/{path:path}", include_in_schema=False)
 def asset(path: str) -> FileResponse:
-    """A stylesheet or script of the pages (only files under dashboard/, known types)."""
+    """A stylesheet or script of the pages (only files under the dashboard folder, known types)."""
     target = (DASHBOARD_DIR / path).resolve()
     media_type = ASSET_TYPES.get(target.suffix)
     if media_type is None or not target.is_relative_to(DASHBOARD_DIR) or not target.is_file():

@@ -11,7 +11,7 @@ BENCHMARKS = ("faces", "voices", "frames")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m proctoring.bench",
+        prog="proctorai bench",
         description="Measure the accuracy and speed of the proctoring engine.",
     )
     subparsers = parser.add_subparsers(dest="benchmark", required=True)

@@ -218,7 +218,7 @@ def build(faces: Path, out: Path, seed: int) -> tuple[int, int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m proctoring.bench.degrade",
+        prog="proctorai bench degrade",
         description="Write degraded copies of face photos and the pairs CSVs to judge them.",
     )
     parser.add_argument("--faces", type=Path, required=True, help="folder of face photos")

@@ -22,6 +22,7 @@ from livekit.agents import AgentServer, JobExecutorType
 
 from agent.settings import AgentSettings
 from agent.worker import build_server, stop_leftover_flusher
+from proctorai.resources import DEMO_DIR
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import ServedAPI, served_api
 from tests.support.baseline import record_baseline_async
@@ -59,7 +60,7 @@ def agent_settings(
 ) -> AgentSettings:
     values: dict[str, Any] = {
         "data_dir": tmp_path / "agent",
-        "control_api_url": api.url,
+        "api_base_url": api.url,
         "service_token": SERVICE_TOKEN,
         "livekit_url": livekit.url,
         "livekit_api_key": livekit.api_key,
@@ -105,7 +106,7 @@ async def create_interview(
     """POST /interviews as a recruiter, with the demo resume and job description; then the
     candidate's accepted face and voice baseline (of the simulated candidate's face and
     speaker) through the join link, unless ``baseline`` is False."""
-    demo = Path(__file__).resolve().parents[2] / "demo"
+    demo = DEMO_DIR
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
         response = await http.post(
             "/interviews",

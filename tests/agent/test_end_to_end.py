@@ -35,15 +35,15 @@ import httpx
 import pytest
 
 from agent.settings import AgentSettings
-from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from agent.sim.media import (
+from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
     face_path,
     frame_from_image,
     load_speech_48k,
     speaker_files,
 )
-from agent.sim.proctor import SimulatedProctor
+from proctorai.sim.proctor import SimulatedProctor
 from proctoring.events import AnomalyType
 from tests.agent.conftest import (
     RunningAPI,
@@ -55,7 +55,7 @@ from tests.agent.conftest import (
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import stored_rows
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 QUESTIONS = 2
 # Seconds after the agent has enrolled the face (the timeline is held until then).

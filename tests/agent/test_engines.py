@@ -6,7 +6,7 @@ import numpy as np
 import soundfile
 
 from agent.proctor.engines import LIVE, REFERENCE_PHOTO, FaceAdapter, VoiceAdapter
-from agent.sim.media import (
+from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
     OTHER_SPEAKER,
     face_path,

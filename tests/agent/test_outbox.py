@@ -15,8 +15,8 @@ from agent.api_client import ControlAPIClient
 from agent.delivery import OutboxFlusher
 from agent.outbox import Outbox, OutboxKind
 from agent.outbox_status import OutboxCollector, health_problem
+from proctorai.private_servers import UvicornThread
 from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
-from tests.agent.servers import UvicornThread
 
 INTERVIEW = "itv-outbox"
 

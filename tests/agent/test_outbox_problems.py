@@ -27,8 +27,6 @@ from agent.outbox_status import health_problem
 from tests.agent.conftest import SERVICE_TOKEN, RunningAPI, create_interview
 from tests.served_api import stored_rows
 
-pytestmark = [pytest.mark.livekit]
-
 OLD_TOKEN = "the-service-token-before-rotation-0123"
 
 

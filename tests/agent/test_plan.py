@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from agent.interviewer.plan import (
@@ -12,8 +10,9 @@ from agent.interviewer.plan import (
     build_plan,
     shared_skills,
 )
+from proctorai.resources import DEMO_DIR
 
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = DEMO_DIR
 RESUME = (DEMO / "resume.txt").read_text()
 JOB = (DEMO / "job_description.txt").read_text()
 

@@ -24,22 +24,22 @@ from agent.interviewer.realtime import RealtimeInterviewer
 from agent.outbox import Outbox
 from agent.records import InterviewRecords
 from agent.settings import AgentSettings
-from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from agent.sim.media import (
+from proctorai.private_servers import UvicornThread
+from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
     face_path,
     frame_from_image,
     load_speech_48k,
     speaker_files,
 )
-from agent.sim.tokens import candidate_token
+from proctorai.sim.tokens import candidate_token
 from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
-from tests.agent.servers import UvicornThread
 from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
 from tests.livekit_server import TestLiveKitServer
 from tests.support.rooms import create_room
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 INTERVIEW = "rt-interview"
 ROOM = f"interview-{INTERVIEW}"

@@ -12,7 +12,7 @@ from scipy.signal import resample_poly
 
 from agent.interviewer.listener import FRAME_BYTES, TurnListener
 from agent.interviewer.tts import OUTPUT_RATE, synthesize
-from agent.sim.media import CANDIDATE_SPEAKER, speaker_files
+from proctorai.sim.media import CANDIDATE_SPEAKER, speaker_files
 
 FRAME = FRAME_BYTES // 2
 

@@ -12,12 +12,10 @@ import pytest
 from livekit import api
 
 from agent.outbox import Outbox, OutboxKind
+from proctorai.private_servers import free_tcp_port as free_port
 from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
 from tests.agent.conftest import RunningAPI, agent_settings, create_interview, running_worker
-from tests.agent.servers import free_port
 from tests.livekit_server import TestLiveKitServer
-
-pytestmark = [pytest.mark.livekit]
 
 
 async def _agents_in(lk: api.LiveKitAPI, room: str) -> list[str]:

@@ -1,19 +1,15 @@
 """The control API benchmark runs clean: a short run with few clients on SQLite.
 
 The API is served in a thread here (the app's imports are already done, so it starts
-in a second); ``python -m control_api.bench`` serves it as a uvicorn child process,
+in a second); ``python -m proctorai.bench.api`` serves it as a uvicorn child process,
 which ``make bench`` runs. The session's livekit-server answers the room creations.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from control_api.bench.__main__ import render
-from control_api.bench.run import BenchConfig, run_benchmark
+from proctorai.bench.api.__main__ import render
+from proctorai.bench.api.run import BenchConfig, run_benchmark
 from tests.livekit_server import TestLiveKitServer
-
-pytestmark = [pytest.mark.livekit]
 
 
 def test_short_run_has_no_errors_and_stores_each_event_once(

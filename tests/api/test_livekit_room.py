@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from livekit import api, rtc
 
 from control_api.app import create_app
@@ -27,8 +26,6 @@ from tests.api.conftest import RECRUITER_KEY, make_settings
 from tests.api.served import serve
 from tests.livekit_server import TestLiveKitServer
 from tests.support.baseline import record_baseline_async
-
-pytestmark = pytest.mark.livekit
 
 AGENT_LIKE = "agent-under-test"
 

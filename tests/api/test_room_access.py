@@ -31,8 +31,6 @@ from tests.api.served import serve
 from tests.livekit_server import TestLiveKitServer
 from tests.support.baseline import link_token, record_baseline_async
 
-pytestmark = pytest.mark.livekit
-
 HEADERS = {"Authorization": f"Bearer {RECRUITER_KEY}"}
 
 

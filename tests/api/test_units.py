@@ -16,11 +16,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel
 
+from contracts.dev_secrets import DEV_SECRETS_FILE
 from control_api.db import create_db_engine, import_table_modules, run_migrations
 from control_api.links import LinkError, decode_link, encode_link, new_link
 from control_api.livekit_rooms import LINK_ATTRIBUTE, link_ref
 from control_api.models import LinkRole, RoomEvent
-from control_api.settings import DEV_SECRETS_FILE, Settings
+from control_api.settings import Settings
 from control_api.storage import (
     CloudinaryCredentials,
     CloudinaryStorage,

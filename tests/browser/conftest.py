@@ -38,8 +38,6 @@ GENUINE_SECONDS = 14.0
 IMPOSTOR_SECONDS = 16.0
 ANSWER_PAUSE_SECONDS = 2.5
 
-pytestmark = pytest.mark.browser
-
 
 Site = ServedAPI  # the running API and pages
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from tests.browser.media import FACES, REPO_ROOT
+from proctorai.resources import DEMO_DIR
+from tests.browser.media import FACES
 
-DEMO = REPO_ROOT / "demo"
+DEMO = DEMO_DIR
 
 
 @dataclass(frozen=True)

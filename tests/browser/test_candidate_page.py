@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from playwright.async_api import Browser, async_playwright, expect
 
+from proctorai.resources import DEMO_DIR
 from tests.browser.conftest import (
     CHROMIUM,
     FakeMedia,
@@ -32,13 +33,11 @@ from tests.browser.media import (
     write_y4m,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.livekit]
-
 PHONE = {"width": 390, "height": 844}
 
 
 async def _candidate_link(site: Site) -> str:
-    demo = Path(__file__).resolve().parents[2] / "demo"
+    demo = DEMO_DIR
     async with httpx.AsyncClient(base_url=site.url, headers=site.recruiter, timeout=30) as http:
         answer = await http.post(
             "/interviews",

@@ -31,7 +31,7 @@ from tests.browser.conftest import (
 from tests.browser.pages import CreatedInterview, create_interview, record_baseline, sign_in
 from tests.livekit_server import TestLiveKitServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 MEDIA_PERMISSIONS = ["camera", "microphone"]
 # From the other person's first frame to the card in the sidebar: the agent samples two

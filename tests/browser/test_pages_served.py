@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-import pytest
 
+from proctorai.resources import DEMO_DIR
 from tests.browser.conftest import Site
-
-pytestmark = [pytest.mark.livekit]
 
 
 async def test_pages_carry_their_security_headers(site: Site) -> None:
@@ -53,7 +49,7 @@ async def test_assets_and_livekit_client_are_served_and_nothing_else(site: Site)
 
 
 async def test_the_anomaly_history_is_for_proctor_links_only(site: Site) -> None:
-    demo = Path(__file__).resolve().parents[2] / "demo"
+    demo = DEMO_DIR
     async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
         created = await http.post(
             "/interviews",

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from agent.sim.media import frame_from_image
+from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from proctorai.sim.media import frame_from_image
 from tests.agent.conftest import (
     RunningAPI,
     agent_settings,
@@ -29,7 +29,7 @@ from tests.browser.conftest import SERVICE_TOKEN, Site, screenshot
 from tests.browser.media import FACES
 from tests.livekit_server import TestLiveKitServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 WAIT_MS = 60_000  # any one step, on a loaded machine
 

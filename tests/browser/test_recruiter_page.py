@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import RECRUITER_KEY, Site, screenshot
 from tests.browser.pages import create_interview, sign_in
-
-pytestmark = [pytest.mark.browser, pytest.mark.livekit]
 
 
 async def test_recruiter_creates_an_interview_and_follows_it_to_the_report(

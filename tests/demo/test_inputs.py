@@ -11,15 +11,15 @@ import soundfile
 from PIL import Image
 from scipy.signal import resample_poly
 
-from agent.sim.media import AUDIO_RATE, FRAME_HEIGHT, FRAME_WIDTH, face_path, speaker_files
-from control_api.cli import main
-from control_api.demo.inputs import (
+from proctorai.cli import main
+from proctorai.demo.inputs import (
     BASELINE_SECONDS,
     MIN_BASELINE_PHOTOS,
     InputError,
     load_inputs,
     split_voice,
 )
+from proctorai.sim.media import AUDIO_RATE, FRAME_HEIGHT, FRAME_WIDTH, face_path, speaker_files
 
 
 def _check(capsys: pytest.CaptureFixture[str], *args: str) -> str:

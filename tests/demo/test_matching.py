@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from control_api.demo.matching import GRACE_SECONDS, Received, match
-from control_api.demo.script import DEMO_SCRIPT, Face, PlayedStep, Step, Voice
+from proctorai.demo.matching import GRACE_SECONDS, Received, match
+from proctorai.demo.script import DEMO_SCRIPT, Face, PlayedStep, Step, Voice
 from proctoring.events import AnomalyType
 
 IMPOSTOR = Step("impostor face", Face.IMPOSTOR, Voice.ANSWERS, 8.0, AnomalyType.FACE_MISMATCH)

@@ -25,13 +25,15 @@ from livekit import api as lkapi
 
 from control_api.app import create_app
 from control_api.settings import Settings
-from tests.agent.servers import UvicornThread, free_port
+from proctorai.private_servers import UvicornThread
+from proctorai.private_servers import free_tcp_port as free_port
+from proctorai.resources import DEMO_DIR
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import Stored, stored_rows
 from tests.support.baseline import record_baseline_async
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO = REPO_ROOT / "demo"
+DEMO = DEMO_DIR
 RECRUITER_KEY = "fault-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "fault-tests-service-token-0123456789"
 LINK_SECRET = "fault-tests-link-secret-0123456789abcdef"

@@ -20,8 +20,9 @@ from agent.job import InterviewSession
 from agent.outbox import Outbox
 from agent.records import InterviewRecords
 from agent.settings import AgentSettings
+from proctorai.resources import DEMO_DIR
 
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = DEMO_DIR
 
 
 def _plan(questions: int = 3) -> InterviewPlan:
@@ -150,7 +151,7 @@ async def test_job_cleanup_is_bounded_when_a_part_hangs(tmp_path: Path) -> None:
     settings = AgentSettings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=tmp_path,
-        control_api_url="http://127.0.0.1:9",  # nothing listens: nothing is sent anyway
+        api_base_url="http://127.0.0.1:9",  # nothing listens: nothing is sent anyway
         service_token="bounded-waits-service-token-0123456789",  # type: ignore[arg-type]
         livekit_api_secret="bounded-waits-livekit-secret-0123456789",  # type: ignore[arg-type]
         job_cleanup_timeout=0.5,

@@ -31,7 +31,7 @@ from tests.agent.conftest import (
 from tests.livekit_server import TestLiveKitServer
 from tests.served_api import served_api
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 JOIN_TIMEOUT = 2.0
 

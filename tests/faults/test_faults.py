@@ -31,19 +31,19 @@ import pytest
 
 from agent.interviewer.offline import RESUME_LINE
 from agent.outbox import Outbox
-from agent.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
-from agent.sim.media import (
+from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
+from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
     face_path,
     frame_from_image,
     load_speech_48k,
     speaker_files,
 )
-from agent.sim.proctor import SimulatedProctor
+from proctorai.sim.proctor import SimulatedProctor
 from proctoring.events import AnomalyType, SignalState
 from tests.faults.stack import FaultStack, Stored
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 WAIT = 60.0  # generous bound for any one step on a loaded machine
 OUTAGE = 30.0  # the API outage the issue asks for

@@ -17,12 +17,12 @@ import pytest
 from livekit import api, rtc
 from livekit.rtc._ffi_client import FfiClient
 
-from agent.sim.media import FRAME_HEIGHT, FRAME_WIDTH, face_path, frame_from_image
 from agent.stream_close import close_stream
+from proctorai.sim.media import FRAME_HEIGHT, FRAME_WIDTH, face_path, frame_from_image
 from tests.livekit_server import TestLiveKitServer
 from tests.support.rooms import create_room
 
-pytestmark = [pytest.mark.livekit, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 
 def _token(server: TestLiveKitServer, identity: str) -> str:

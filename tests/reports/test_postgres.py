@@ -21,8 +21,6 @@ from tests.postgres_server import PostgresServer
 from tests.reports import interview_data as data
 from tests.reports.conftest import make_settings, seed_interview
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 def pg(tmp_path: Path, postgres_server: PostgresServer) -> Iterator[tuple[Engine, Settings]]:

@@ -23,8 +23,6 @@ from tests.api.conftest import RECRUITER_KEY
 from tests.livekit_server import TestLiveKitServer
 from tests.security.launched import launch_settings, launched
 
-pytestmark = pytest.mark.livekit
-
 
 class _Lines(logging.Handler):
     def __init__(self) -> None:

@@ -20,14 +20,12 @@ import uvicorn
 from pydantic import ValidationError
 
 from control_api import server
-from control_api.cli import build_services
 from control_api.settings import Settings
+from proctorai.cli import build_services
 from tests.api.conftest import RECRUITER_KEY
 from tests.livekit_server import TestLiveKitServer
 from tests.security.credentials import assert_refusal
 from tests.security.launched import launch_settings, launched
-
-pytestmark = pytest.mark.livekit
 
 LIMIT = 5
 WRONG = "Bearer guessed-key"

@@ -25,8 +25,6 @@ from tests.reports.conftest import seed_interview
 from tests.security.credentials import assert_refusal, token_of
 from tests.security.launched import launch_settings, launched
 
-pytestmark = pytest.mark.livekit
-
 ROOT = Path(__file__).resolve().parents[2]
 SWAGGER_DIST = ROOT / "node_modules" / "swagger-ui-dist"
 CHROMIUM = "/usr/bin/chromium"
@@ -87,7 +85,7 @@ def test_api_docs_false_removes_the_docs_and_the_schema(api_factory: Callable[..
     assert api.client.get("/interviews", headers=api.recruiter).status_code == 200
 
 
-@pytest.mark.browser
+@pytest.mark.e2e  # Chromium is launched in the body: no fixture says so
 async def test_swagger_ui_renders_in_chromium_without_a_csp_violation(
     tmp_path: Path, livekit_server: TestLiveKitServer
 ) -> None:

@@ -35,8 +35,6 @@ from tests.api.served import serve
 from tests.livekit_server import TestLiveKitServer, free_tcp_port
 from tests.security.credentials import TRACE_MARKERS, token_of
 
-pytestmark = pytest.mark.livekit
-
 EXAMPLES_PER_MODE = 10
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES_PER_MODE,

@@ -11,14 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import jwt
-import pytest
 from sqlmodel import Session
 
 from control_api.models import InterviewLink, utcnow
 from tests.api.conftest import Api
 from tests.security.credentials import assert_refusal, token_of
-
-pytestmark = pytest.mark.livekit
 
 
 def _jti(token: str) -> str:

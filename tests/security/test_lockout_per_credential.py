@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from google.protobuf.json_format import MessageToJson
 from livekit import api as lkapi
 
@@ -22,8 +21,6 @@ from tests.api.conftest import Api
 from tests.security.credentials import Answer, assert_refusal, token_of, webhook_authorization
 from tests.security.route_auth import AuthKind
 from tests.security.test_route_auth import ROUTES
-
-pytestmark = pytest.mark.livekit
 
 WRONG = {"Authorization": "Bearer guessed-key"}
 

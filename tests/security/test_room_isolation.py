@@ -34,8 +34,6 @@ from tests.livekit_server import TestLiveKitServer
 from tests.security.credentials import token_of
 from tests.support.baseline import record_baseline
 
-pytestmark = pytest.mark.livekit
-
 AGENT = "agent-under-test"
 
 
