@@ -76,7 +76,9 @@ install_livekit_server() {
 
 install_debian_packages
 install_uv
-install_python_deps
+# npm first: the project's own wheel (built editable by uv sync) carries the pages' npm
+# files (pyproject's force-include), so they must exist before it is built
 install_npm_deps
+install_python_deps
 install_livekit_server
 say "ready"
