@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,8 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
+
+from proctorai.private_servers.ports import free_tcp_port_block
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("/app", "/assets/vendor/livekit-client.js", "/docs", "/docs/swagger-ui-bundle.js")
@@ -59,30 +60,14 @@ def get(url: str) -> tuple[int, int]:
         return response.status, len(response.read())
 
 
-def free_port_block(size: int) -> int:
-    """A base port such that ``base .. base+size-1`` are free on loopback (TCP)."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            base = int(sock.getsockname()[1])
-        if base + size < 65000 and all(_free(base + i) for i in range(size)):
-            return base
-    raise SystemExit("no block of free ports found")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
 def check_up(venv: Path, workdir: Path, timeout: float = 120) -> None:
     """``proctorai up`` from a folder that is not the repository, on free ports; Ctrl-C."""
-    port = free_port_block(1)
+    port = free_tcp_port_block(1)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("LIVEKIT_", "DATABASE_"))},
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "LIVEKIT_URL": f"ws://127.0.0.1:{free_port_block(3)}",
-        "AGENT_HTTP_PORT": str(free_port_block(1)),
+        "LIVEKIT_URL": f"ws://127.0.0.1:{free_tcp_port_block(3)}",
+        "AGENT_HTTP_PORT": str(free_tcp_port_block(1)),
         "DATA_DIR": "data",
         "VIRTUAL_ENV": str(venv),
     }

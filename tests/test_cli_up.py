@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from proctorai.private_servers.ports import free_tcp_port_block, tcp_port_free
 from proctorai.stack import http_ok
 
 pytestmark = [pytest.mark.slow]
@@ -36,22 +36,6 @@ def _answers(url: str, within: float = 15.0) -> bool:
             return True
         time.sleep(0.5)
     return False
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
-
-
-def _free_port_block(size: int) -> int:
-    """A base port such that ``base .. base+size-1`` are all free on loopback (TCP)."""
-    for _ in range(200):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            base = int(sock.getsockname()[1])
-        if base + size < 65000 and all(_port_free(base + i) for i in range(size)):
-            return base
-    raise RuntimeError("no block of free ports found")
 
 
 class RunningUp:
@@ -84,9 +68,9 @@ class RunningUp:
 
 @pytest.fixture()
 def stack_env(tmp_path: Path) -> dict[str, str]:
-    livekit_port = _free_port_block(3)
-    api_port = _free_port_block(1)
-    agent_port = _free_port_block(1)
+    livekit_port = free_tcp_port_block(3)
+    api_port = free_tcp_port_block(1)
+    agent_port = free_tcp_port_block(1)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -145,7 +129,7 @@ def test_up_starts_every_service_and_ctrl_c_stops_them(running_up: RunningUp) ->
     livekit_port = int(env["LIVEKIT_URL"].rsplit(":", 1)[1])
     api_port = int(api.rsplit(":", 1)[1])
     for port in (livekit_port, api_port, int(env["AGENT_HTTP_PORT"])):
-        assert _port_free(port), f"port {port} still in use after Ctrl-C"
+        assert tcp_port_free(port), f"port {port} still in use after Ctrl-C"
 
 
 @pytest.mark.integration  # a child process of the CLI (run in the body); no server
