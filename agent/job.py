@@ -34,7 +34,7 @@ from agent.interviewer.plan import InterviewPlan, build_plan
 from agent.interviewer.resume import Resume
 from agent.outbox import Outbox
 from agent.proctor.directory import ProctorDirectory
-from agent.proctor.engines import build_face_analyser, build_voice_analyser
+from agent.proctor.engines import build_face_signals, build_voice_signals
 from agent.proctor.live import LiveProctor
 from agent.proctor.publisher import ProctorPublisher
 from agent.proctor.snapshots import SnapshotUploader
@@ -182,8 +182,8 @@ class InterviewSession:
         )
         self.directory.start()
         executor = shared_executor(self.settings.face_workers)
-        face = await build_face_analyser(context, self.client, self.settings)
-        voice = await build_voice_analyser(context, self.client, self.settings)
+        face = await build_face_signals(context, self.client, self.settings)
+        voice = await build_voice_signals(context, self.client, self.settings)
         self.proctor = LiveProctor(
             room=self.ctx.room,
             candidate_identity=participant.identity,

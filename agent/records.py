@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.delivery import OutboxFlusher
 from agent.outbox import OutboxKind
-from proctoring.events import AnomalyEvent
+from contracts.anomaly import AnomalyEvent
 
 NOT_TRANSCRIBED = "[not transcribed: no local speech recogniser; timing only]"
 """Text of a candidate turn when no recogniser is available (the API needs some text)."""

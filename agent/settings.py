@@ -65,14 +65,14 @@ class AgentSettings(BaseSettings):
 
     # Proctoring pipeline
     frame_rate: float = Field(default=2.0, gt=0, le=30)
-    """Camera frames analysed per second per candidate."""
+    """Camera frames analyzed per second per candidate."""
     burst_rate: float = Field(default=5.0, gt=0, le=30)
-    """Frames per second analysed while a face anomaly waits for confirmation (about a
+    """Frames per second analyzed while a face anomaly waits for confirmation (about a
     second at a time; see :mod:`agent.proctor.sampling`)."""
     face_workers: int = Field(default=2, ge=1)
     """Threads running the face engine, shared by every job of this process."""
-    face_method: Literal["tracked", "seeds"] = "tracked"
-    """``seeds``: the seeds' per-frame check (every frame searched and encoded in full),
+    face_method: Literal["tracked", "original"] = "tracked"
+    """``original``: the original per-frame check (every frame searched and encoded in full),
     only for the capacity benchmark's comparison; never for real interviews."""
     heartbeat_interval: float = Field(default=3.0, gt=0)
     enrollment_frames: int = Field(default=5, ge=1)

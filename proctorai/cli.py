@@ -130,9 +130,9 @@ def _banner(settings: Settings) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from proctorai.demo.run import DemoOptions, main
+    from proctorai.demo.run import DemoConfig, main
 
-    options = DemoOptions(
+    options = DemoConfig(
         face=args.face,
         impostor_face=args.impostor_face,
         second_face=args.second_face,

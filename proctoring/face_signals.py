@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from pydantic import JsonValue
 
-from proctoring.events import AnomalyEvent, AnomalyType
+from contracts.anomaly import AnomalyEvent, AnomalyType
 from proctoring.face.verify import FaceObservation, Verdict
 from proctoring.monitor import ProctoringMonitor
 from proctoring.smoothing import Reading

@@ -9,7 +9,7 @@ The agent owns one :class:`ProctoringMonitor` per interview. It feeds it
 * the passage of time through :meth:`ProctoringMonitor.tick` (once per heartbeat), which
   confirms conditions that have outlasted their debounce;
 
-and publishes whatever :class:`~proctoring.events.AnomalyEvent` these return, plus
+and publishes whatever :class:`~contracts.anomaly.AnomalyEvent` these return, plus
 :meth:`ProctoringMonitor.status` as the heartbeat. :meth:`ProctoringMonitor.close` ends every
 open anomaly when the interview ends, so each ``started`` message gets its ``ended`` one.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
-from proctoring.events import (
+from contracts.anomaly import (
     CONDITION_TYPES,
     SMOOTHED_TYPES,
     AnomalyEvent,

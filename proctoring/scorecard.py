@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from proctoring.events import AnomalyEvent, AnomalyRecord, AnomalyType, Severity
+from contracts.anomaly import AnomalyEvent, AnomalyRecord, AnomalyType, Severity
 
 SCORE_METHOD = "proctoring-impact-v2"
 """Name of this table; change it whenever a number below changes, so stored reports say

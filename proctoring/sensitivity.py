@@ -84,8 +84,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from proctoring.events import AnomalyType, Severity
-from proctoring.smoothing import SmoothingParams
+from contracts.anomaly import AnomalyType, Severity
+from proctoring.smoothing import SmoothingConfig
 
 
 class Sensitivity(StrEnum):
@@ -120,7 +120,7 @@ class SeverityRule:
 
 
 @dataclass(frozen=True, slots=True)
-class ConditionParams:
+class ConditionConfig:
     """A LiveKit-reported condition: how long it must last, and how severe it is."""
 
     debounce_seconds: float
@@ -130,9 +130,9 @@ class ConditionParams:
 @dataclass(frozen=True, slots=True)
 class SensitivityPreset:
     name: Sensitivity
-    smoothing: Mapping[AnomalyType, SmoothingParams]
+    smoothing: Mapping[AnomalyType, SmoothingConfig]
     severity: Mapping[AnomalyType, SeverityRule]
-    conditions: Mapping[AnomalyType, ConditionParams]
+    conditions: Mapping[AnomalyType, ConditionConfig]
 
 
 _FACE_GAP = 5.0
@@ -214,7 +214,7 @@ _ORDER = (Sensitivity.LENIENT, Sensitivity.STANDARD, Sensitivity.STRICT)
 
 def _build(name: Sensitivity) -> SensitivityPreset:
     smoothing = {
-        signal: SmoothingParams(
+        signal: SmoothingConfig(
             window_seconds=window,
             raise_share=share,
             min_decided=min_decided,
@@ -229,7 +229,7 @@ def _build(name: Sensitivity) -> SensitivityPreset:
     }
     severity = {signal: rule.shifted(_SEVERITY_SHIFT[name]) for signal, rule in _SEVERITY.items()}
     conditions = {
-        signal: ConditionParams(debounce_seconds=debounces[_ORDER.index(name)], severity=level)
+        signal: ConditionConfig(debounce_seconds=debounces[_ORDER.index(name)], severity=level)
         for signal, (debounces, level) in _CONDITIONS.items()
     }
     return SensitivityPreset(

@@ -42,7 +42,7 @@ from enum import StrEnum
 
 from pydantic import JsonValue
 
-from proctoring.events import SignalState
+from contracts.anomaly import SignalState
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Observation:
 
 
 @dataclass(frozen=True, slots=True)
-class SmoothingParams:
+class SmoothingConfig:
     """How much evidence starts an anomaly and how much clean time ends it."""
 
     window_seconds: float
@@ -161,7 +161,7 @@ def _confidence(anomalous_confidence_sum: float, counts: Counts) -> float:
     return min(1.0, max(0.0, mean * counts.share))
 
 
-def _onset_index(window: list[Observation], params: SmoothingParams) -> int:
+def _onset_index(window: list[Observation], params: SmoothingConfig) -> int:
     """Index of the anomaly's first reading, walking back from the confirming (last) one.
 
     The walk keeps moving the onset to earlier anomalous readings until it meets a clean
@@ -188,7 +188,7 @@ def _onset_index(window: list[Observation], params: SmoothingParams) -> int:
 class SignalSmoother:
     """Hysteresis over one signal's readings; :meth:`add` returns a transition or ``None``."""
 
-    def __init__(self, params: SmoothingParams) -> None:
+    def __init__(self, params: SmoothingConfig) -> None:
         self.params = params
         self._window: deque[Observation] = deque()
         self._last: Observation | None = None

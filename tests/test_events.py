@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctoring.events import (
+from contracts.anomaly import (
     MAX_MESSAGE_BYTES,
     TRUNCATED_KEY,
     AnomalyEvent,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proctoring.face import EnrollPolicy, FaceEnrollment, enroll
+from proctoring.face import FaceEnrollConfig, FaceEnrollment, enroll
 from proctoring.face.enroll import INCONSISTENT, NO_FACE, REFERENCE_MISMATCH, TWO_FACES
 from tests.face_images import blurred, darkened, photo, without_face
 
 OBAMA = ("obama.jpg", "obama2.jpg", "obama_480p.jpg")
-ONE = EnrollPolicy(min_frames=1)
+ONE = FaceEnrollConfig(min_frames=1)
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import pytest
 
-from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType
+from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType
 from proctoring.face import FaceBox, FaceEnrollment, FaceObservation, FaceVerifier, Verdict, enroll
-from proctoring.face.track import TrackSettings
+from proctoring.face.track import TrackConfig
 from proctoring.face_signals import FACE_SIGNALS, face_readings, observe_face
 from proctoring.imaging import RGBImage
 from proctoring.monitor import ProctoringMonitor
@@ -112,7 +112,7 @@ def test_the_second_person_is_raised_from_their_arrival_until_they_leave(
     run: tuple[list[AnomalyEvent], list[FaceObservation]],
 ) -> None:
     started, ended = run[0][2], run[0][3]
-    bound = (TrackSettings().full_scan_every - 1) / FPS
+    bound = (TrackConfig().full_scan_every - 1) / FPS
     assert TWO_AT <= started.started_at <= TWO_AT + bound
     assert started.evidence["face_count"] == 2
     assert ended.ended_at == TWO_LAST

@@ -15,7 +15,7 @@ import pytest
 
 from proctoring.face import FaceEnrollment, FaceVerifier, Verdict, enroll, track
 from proctoring.face.detect import FaceBox
-from proctoring.face.track import FaceTracker, TrackSettings
+from proctoring.face.track import FaceTracker, TrackConfig
 from proctoring.imaging import RGBImage, resize
 from tests.face_images import darkened, pasted, photo, webcam_frame, without_face
 
@@ -43,7 +43,7 @@ def test_a_second_face_anywhere_is_counted_within_the_bound(
     enrollment: FaceEnrollment, entry: int
 ) -> None:
     """The visitor enters at each phase of the whole-frame pass cycle."""
-    settings = TrackSettings()
+    settings = TrackConfig()
     live = FaceVerifier(enrollment, tracking=settings)
     before = [live.analyze(candidate(step)) for step in range(entry)]
     assert all(o.face_count == 1 and o.verdict is Verdict.MATCH for o in before)
@@ -78,7 +78,7 @@ def test_a_small_face_is_followed_without_the_full_resolution_pass(
         return real_fallback(*args)
 
     monkeypatch.setattr(track, "detect_fallback", counted)
-    tracker = FaceTracker(settings=TrackSettings(still_scan_every=3))  # the plain cadence
+    tracker = FaceTracker(settings=TrackConfig(still_scan_every=3))  # the plain cadence
     frames = [candidate(step, shift=(0, 0), scale=0.45) for step in range(7)]
     found = [tracker.find(frame) for frame in frames]
     assert all(len(f.boxes) == 1 for f in found)
@@ -149,7 +149,7 @@ def test_a_face_gone_dark_is_judged_again_not_carried(enrollment: FaceEnrollment
 def test_a_still_scene_skips_the_whole_frame_pass_up_to_its_bound() -> None:
     """Nothing changes away from the face: the whole-frame pass runs only every
     ``still_scan_every`` frames instead of every ``full_scan_every``."""
-    settings = TrackSettings(full_scan_every=3, still_scan_every=6)
+    settings = TrackConfig(full_scan_every=3, still_scan_every=6)
     tracker = FaceTracker(settings=settings)
     found = [tracker.find(candidate(0)) for _ in range(13)]
     assert all(len(f.boxes) == 1 for f in found)
@@ -159,7 +159,7 @@ def test_a_still_scene_skips_the_whole_frame_pass_up_to_its_bound() -> None:
 
 def test_a_change_away_from_the_face_brings_the_whole_frame_pass_back_at_once() -> None:
     """Someone entering a still scene is searched for on the frame they appear in."""
-    tracker = FaceTracker(settings=TrackSettings(full_scan_every=3, still_scan_every=12))
+    tracker = FaceTracker(settings=TrackConfig(full_scan_every=3, still_scan_every=12))
     still = [tracker.find(candidate(0)) for _ in range(5)]
     assert [f.full_scan for f in still] == [True, False, False, False, False]
     entered = tracker.find(with_visitor(candidate(0)))
@@ -169,7 +169,7 @@ def test_a_change_away_from_the_face_brings_the_whole_frame_pass_back_at_once() 
 def test_an_empty_picture_is_not_searched_again_while_it_stays_the_same() -> None:
     """Nobody in view: the whole search (with its full-resolution fallback) runs once,
     then only every ``still_scan_every`` frames, and at once when someone appears."""
-    tracker = FaceTracker(settings=TrackSettings(full_scan_every=3, still_scan_every=5))
+    tracker = FaceTracker(settings=TrackConfig(full_scan_every=3, still_scan_every=5))
     empty = webcam_frame(without_face())
     found = [tracker.find(empty) for _ in range(6)]
     assert all(f.boxes == () for f in found)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctoring.events import (
+from contracts.anomaly import (
     CONDITION_TYPES,
     SMOOTHED_TYPES,
     AnomalyEvent,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctoring.events import AnomalyEvent, AnomalyRecord, AnomalyState, AnomalyType, Severity
+from contracts.anomaly import AnomalyEvent, AnomalyRecord, AnomalyState, AnomalyType, Severity
 from proctoring.monitor import ProctoringMonitor
 from proctoring.scorecard import (
     DEDUCTION_TABLE,

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctoring.events import SMOOTHED_TYPES, AnomalyType, SignalState
+from contracts.anomaly import SMOOTHED_TYPES, AnomalyType, SignalState
 from proctoring.sensitivity import PRESETS, Sensitivity, preset
 from proctoring.smoothing import (
     Ended,
     Observation,
     Reading,
     SignalSmoother,
-    SmoothingParams,
+    SmoothingConfig,
     Started,
     Transition,
 )
@@ -83,7 +83,7 @@ def test_fast_rule_needs_its_span_not_just_its_count() -> None:
 
 def test_fast_rule_parameters_are_checked() -> None:
     with pytest.raises(ValueError):
-        SmoothingParams(
+        SmoothingConfig(
             window_seconds=5,
             raise_share=0.5,
             min_decided=3,
@@ -93,7 +93,7 @@ def test_fast_rule_parameters_are_checked() -> None:
             confirm_seconds=1.0,
         )
     with pytest.raises(ValueError):
-        SmoothingParams(
+        SmoothingConfig(
             window_seconds=5,
             raise_share=0.5,
             min_decided=3,
@@ -217,7 +217,7 @@ def test_force_end_closes_an_open_anomaly() -> None:
 def test_tail_of_an_ended_anomaly_does_not_reraise_it() -> None:
     # A clean time much shorter than the window: when the anomaly ends, its anomalous
     # readings still fill most of the window, and must not count towards a new start.
-    params = SmoothingParams(
+    params = SmoothingConfig(
         window_seconds=10.0, raise_share=0.5, min_decided=4, clean_seconds=2.0, max_gap_seconds=5.0
     )
     smoother = SignalSmoother(params)
@@ -226,7 +226,7 @@ def test_tail_of_an_ended_anomaly_does_not_reraise_it() -> None:
 
 
 def test_onset_skips_an_earlier_episode_separated_by_a_clean_stretch() -> None:
-    params = SmoothingParams(
+    params = SmoothingConfig(
         window_seconds=20.0, raise_share=0.5, min_decided=4, clean_seconds=3.0, max_gap_seconds=5.0
     )
     smoother = SignalSmoother(params)
@@ -247,7 +247,7 @@ def test_invalid_inputs_are_refused() -> None:
     with pytest.raises(ValueError):
         Observation(t=T0, reading=A, confidence=1.5)
     with pytest.raises(ValueError):
-        SmoothingParams(
+        SmoothingConfig(
             window_seconds=5, raise_share=0.0, min_decided=3, clean_seconds=2, max_gap_seconds=5
         )
 

@@ -1,4 +1,4 @@
-"""The streaming analyser fed like the agent feeds it: small int16 frames of real speech."""
+"""The streaming analyzer fed like the agent feeds it: small int16 frames of real speech."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from proctoring.voice.audio_io import SAMPLE_RATE, load_audio
 from proctoring.voice.enroll import VoiceEnrollment, enroll_voice
 from proctoring.voice.ge2e import GE2EEncoder
-from proctoring.voice.verify import Verdict, VerifyConfig, judge_similarity, verify_segment
+from proctoring.voice.verify import Verdict, VoiceVerifyConfig, judge_similarity, verify_segment
 
 DATA = Path(__file__).parent / "data" / "voices" / "librispeech"
 
@@ -60,11 +60,11 @@ def test_short_segment_is_uncertain(encoder: GE2EEncoder, enrollment: VoiceEnrol
 
 
 def test_similarity_band() -> None:
-    config = VerifyConfig()
+    config = VoiceVerifyConfig()
     assert judge_similarity(0.80, config)[0] is Verdict.SAME
     assert judge_similarity(0.74, config)[0] is Verdict.SAME
     assert judge_similarity(0.70, config)[0] is Verdict.UNCERTAIN
     assert judge_similarity(0.60, config)[0] is Verdict.UNCERTAIN
     assert judge_similarity(0.59, config)[0] is Verdict.DIFFERENT
     with pytest.raises(ValueError):
-        VerifyConfig(different_below=0.8, same_from=0.7)
+        VoiceVerifyConfig(different_below=0.8, same_from=0.7)

@@ -1,10 +1,10 @@
 """Adapters from the biometric engines in :mod:`proctoring` to the live pipeline.
 
-Voice: :class:`VoiceAdapter` turns each speech segment's observation into the voice
+Voice: :class:`LiveVoiceSignals` turns each speech segment's observation into the voice
 mismatch and second speaker signals, the same way (baseline recording, else the first
 seconds of live speech).
 
-Face: :class:`FaceAdapter` turns each :class:`~proctoring.face.FaceObservation` into the
+Face: :class:`LiveFaceSignals` turns each :class:`~proctoring.face.FaceObservation` into the
 three smoothed signals (face mismatch, multiple faces, no face). The enrollment comes
 from the interview's baseline (reference photo and baseline images from the API); when
 there is none, or it is refused (possible only where ``ALLOW_LIVE_ENROLLMENT`` lets an
@@ -21,7 +21,7 @@ import io
 import logging
 import threading
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,11 +29,11 @@ from pydantic import JsonValue
 
 from agent.api_client import APIError, ControlAPIClient
 from agent.context import InterviewContext
-from agent.proctor.analysers import SignalReading
+from agent.proctor.signals import SignalReading
 from agent.settings import AgentSettings
-from proctoring.events import AnomalyType
+from contracts.anomaly import AnomalyType
 from proctoring.face import (
-    EnrollPolicy,
+    FaceEnrollConfig,
     FaceEnrollment,
     FaceObservation,
     FaceVerifier,
@@ -47,13 +47,16 @@ from proctoring.smoothing import Reading
 from proctoring.voice.analyzer import VoiceAnalyzer, VoiceObservation
 from proctoring.voice.audio_io import resample_to_16k, to_float32
 from proctoring.voice.enroll import (
-    EnrollmentConfig,
     EnrollmentRejected,
+    VoiceEnrollConfig,
     VoiceEnrollment,
     enroll_voice,
 )
 from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.verify import Verdict as VoiceVerdict
+
+if TYPE_CHECKING:
+    from proctoring.face.original_method import OriginalFaceVerifier
 
 logger = logging.getLogger("proctorai.agent.engines")
 
@@ -75,13 +78,7 @@ def _readings(
     ]
 
 
-class FaceChecker(Protocol):
-    """What judges one frame: the live verifier, or the seeds' method in benchmarks."""
-
-    def analyze(self, frame: NDArray[np.uint8]) -> FaceObservation: ...
-
-
-class FaceAdapter:
+class LiveFaceSignals:
     """Face verdicts for one interview; enrolls from the live stream when needed.
 
     A live enrollment (no accepted baseline: only where the deployment allows it) is
@@ -103,27 +100,28 @@ class FaceAdapter:
         self._method = method
         self._verifier = self._verifier_for(enrollment) if enrollment is not None else None
         self.enrollment_source = BASELINE if enrollment is not None else LIVE
-        self._live_frames = max(live_frames, EnrollPolicy().min_frames)
+        self._live_frames = max(live_frames, FaceEnrollConfig().min_frames)
         self._pending: list[NDArray[np.uint8]] = []
         self._reference = reference
         # a throwaway verifier only counts faces until the live enrollment exists
         self.enrolled_at: float | None = None
 
-    def _verifier_for(self, enrollment: FaceEnrollment) -> FaceChecker:
-        if self._method == "seeds":
-            from proctoring.face.seed_method import SeedFaceVerifier
+    def _verifier_for(self, enrollment: FaceEnrollment) -> FaceVerifier | OriginalFaceVerifier:
+        """The live verifier, or the original per-frame method for benchmark comparisons."""
+        if self._method == "original":
+            from proctoring.face.original_method import OriginalFaceVerifier
 
-            return SeedFaceVerifier(enrollment)
+            return OriginalFaceVerifier(enrollment)
         return FaceVerifier(enrollment)
 
     @property
     def enrolled(self) -> bool:
         return self._verifier is not None
 
-    def analyse(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+    def analyze(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         verifier = self._verifier
         if verifier is None:
-            return self._analyse_unenrolled(rgb, t)
+            return self._analyze_unenrolled(rgb, t)
         observation = verifier.analyze(rgb)
         return _readings(observation, t, self._evidence(observation))
 
@@ -165,7 +163,7 @@ class FaceAdapter:
             return None
         return FaceEnrollment((inspection.encoded[0].embedding,))
 
-    def _analyse_unenrolled(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+    def _analyze_unenrolled(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         from proctoring.face import inspect_frame
 
         inspection = inspect_frame(rgb, max_encoded=0)
@@ -205,18 +203,18 @@ def _stored(
         return None
 
 
-async def build_face_analyser(
+async def build_face_signals(
     context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
-) -> FaceAdapter:
+) -> LiveFaceSignals:
     """The baseline's enrollment as the API accepted it; else enroll from the baseline
     images; else from the live stream."""
     accepted = _stored(FaceEnrollment.from_json, context.face_enrollment, context, "face")
     if accepted is not None:
-        return FaceAdapter(accepted, settings.enrollment_frames, settings.face_method)
+        return LiveFaceSignals(accepted, settings.enrollment_frames, settings.face_method)
     reference = await _reference_photo(context, client)
 
-    def live() -> FaceAdapter:
-        return FaceAdapter(
+    def live() -> LiveFaceSignals:
+        return LiveFaceSignals(
             None, settings.enrollment_frames, settings.face_method, reference=reference
         )
 
@@ -236,7 +234,7 @@ async def build_face_analyser(
             "baseline refused; enrolling live", extra={"interview_id": context.interview_id}
         )
         return live()
-    return FaceAdapter(result.enrollment, settings.enrollment_frames, settings.face_method)
+    return LiveFaceSignals(result.enrollment, settings.enrollment_frames, settings.face_method)
 
 
 async def _reference_photo(
@@ -286,7 +284,7 @@ def _voice_readings(
     ]
 
 
-class VoiceAdapter:
+class LiveVoiceSignals:
     """Voice verdicts for one interview; enrolls from the first speech when needed.
 
     Live enrollment buffers the candidate's microphone until it holds enough speech for
@@ -344,7 +342,7 @@ class VoiceAdapter:
             enrollment = enroll_voice(
                 audio,
                 shared_voice_encoder(),
-                EnrollmentConfig(min_speech_seconds=self._speech_seconds * 0.8),
+                VoiceEnrollConfig(min_speech_seconds=self._speech_seconds * 0.8),
             )
         except EnrollmentRejected:
             return  # not enough speech yet: keep listening
@@ -354,9 +352,9 @@ class VoiceAdapter:
         logger.info("voice enrolled from the live stream")
 
 
-async def build_voice_analyser(
+async def build_voice_signals(
     context: InterviewContext, client: ControlAPIClient, settings: AgentSettings
-) -> VoiceAdapter:
+) -> LiveVoiceSignals:
     """The baseline's voice embedding as the API accepted it; else enroll from a baseline
     recording file (older interviews); else from live speech."""
     baseline = context.files("baseline_audio")
@@ -370,7 +368,7 @@ async def build_voice_analyser(
                 "voice baseline unusable; enrolling live",
                 extra={"interview_id": context.interview_id},
             )
-    return await asyncio.to_thread(VoiceAdapter, enrollment, settings.enrollment_speech_seconds)
+    return await asyncio.to_thread(LiveVoiceSignals, enrollment, settings.enrollment_speech_seconds)
 
 
 def _enroll_recording(data: bytes) -> VoiceEnrollment:

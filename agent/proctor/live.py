@@ -20,10 +20,10 @@ anomaly not yet confirmed, frames are sampled faster for a moment
 readings sooner. Frames of a muted camera are not judged (they are black or frozen, and
 camera_off already says what is going on). Audio arrives as
 16 kHz mono 90 ms reads; each 30 ms frame of them goes to the turn listeners (the offline
-interviewer's VAD), and the audio into a buffer the voice analyser drains in a worker
+interviewer's VAD), and the audio into a buffer the voice analyzer drains in a worker
 thread. When the voice engine falls so far behind that buffered audio must be dropped,
 the engine is told that a gap precedes the next chunk: the audio on either side of it is
-never analysed as one stretch of speech (that splice once looked like a second voice).
+never analyzed as one stretch of speech (that splice once looked like a second voice).
 
 Conditions: the judged camera or microphone unpublished or muted, an extra one published,
 and the candidate leaving, are reported to the monitor as they happen; the heartbeat tick
@@ -34,7 +34,7 @@ into the outbox; a face anomaly's start also gets a snapshot, whose URL is added
 stored record (and to the ``ended`` message). The message to the proctors goes first:
 encoding and uploading the snapshot happen after it, off the critical path.
 
-Statistics (frames seen, analysed, dropped while busy; the lag from sampling a frame to
+Statistics (frames seen, analyzed, dropped while busy; the lag from sampling a frame to
 acting on its readings) are logged, with the interview id only, when the job ends:
 ``python -m proctorai.bench.agent capacity`` reads them from the worker's log.
 """
@@ -53,15 +53,15 @@ from livekit import rtc
 from numpy.typing import NDArray
 from pydantic import JsonValue
 
-from agent.proctor.analysers import FaceAnalyser, SignalReading, VoiceAnalyser
 from agent.proctor.publisher import ProctorPublisher
 from agent.proctor.sampling import FrameSampler
+from agent.proctor.signals import FaceSignals, SignalReading, VoiceSignals
 from agent.proctor.snapshots import SnapshotUploader
 from agent.proctor.stats import FrameStats
 from agent.proctor.tracks import JudgedTrack
 from agent.records import InterviewRecords
 from agent.stream_close import close_stream
-from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, JudgedTracks
+from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType, JudgedTracks
 from proctoring.monitor import ProctoringMonitor
 from proctoring.smoothing import Reading
 
@@ -97,8 +97,8 @@ class LiveProctor:
         monitor: ProctoringMonitor,
         publisher: ProctorPublisher,
         records: InterviewRecords,
-        face: FaceAnalyser,
-        voice: VoiceAnalyser | None,
+        face: FaceSignals,
+        voice: VoiceSignals | None,
         executor: Executor,
         snapshots: SnapshotUploader | None = None,
         frame_rate: float = 2.0,
@@ -304,7 +304,7 @@ class LiveProctor:
 
     def _timed_face(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         began, cpu = time.perf_counter(), time.thread_time()
-        readings = self._face.analyse(rgb, t)
+        readings = self._face.analyze(rgb, t)
         self.stats.engine_seconds.append(time.perf_counter() - began)
         self.stats.face_cpu_seconds += time.thread_time() - cpu
         return readings
@@ -330,7 +330,7 @@ class LiveProctor:
         except Exception:
             logger.exception("face analysis failed")
             return
-        self.stats.analysed += 1
+        self.stats.analyzed += 1
         self._last_rgb = rgb
         await self._observe(readings, track_sid)
         self._steer_sampling(readings)

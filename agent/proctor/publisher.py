@@ -7,7 +7,7 @@ import logging
 from livekit import rtc
 
 from agent.proctor.directory import ProctorDirectory
-from proctoring.events import TOPIC_ANOMALY, TOPIC_STATUS, AnomalyEvent, StatusHeartbeat
+from contracts.anomaly import TOPIC_ANOMALY, TOPIC_STATUS, AnomalyEvent, StatusHeartbeat
 
 logger = logging.getLogger("proctorai.agent.publisher")
 

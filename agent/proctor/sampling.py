@@ -1,4 +1,4 @@
-"""Which camera frames are analysed: by time, and faster while a face anomaly is confirmed.
+"""Which camera frames are analyzed: by time, and faster while a face anomaly is confirmed.
 
 Frames arrive at the camera's rate (15-30 per second); the face engine sees
 ``frame_rate`` of them per second (2 by default), the newest each time. That cadence
@@ -8,7 +8,7 @@ not yet confirmed, the sampler switches to a burst (``burst_rate``, 5 per second
 default) until the anomaly is confirmed or the readings are clean again, and for at
 most ``burst_seconds`` after the last such reading: the extra CPU is spent only on the
 second or so in which a proctor is waiting for a verdict, never for a whole anomaly.
-The pipeline still analyses one frame at a time per candidate (a frame arriving while
+The pipeline still analyzes one frame at a time per candidate (a frame arriving while
 the engine is busy is dropped, not queued), so a burst never queues work either.
 """
 
@@ -35,7 +35,7 @@ class FrameSampler:
         return now < self._burst_until
 
     def due(self, now: float) -> bool:
-        """Is a frame arriving at ``now`` (monotonic seconds) to be analysed?"""
+        """Is a frame arriving at ``now`` (monotonic seconds) to be analyzed?"""
         if self._last_taken is None:
             return True
         interval = self._burst_interval if self.bursting(now) else self._interval

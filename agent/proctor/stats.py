@@ -31,7 +31,7 @@ class FrameStats:
     """Counters and recent durations of one candidate's video pipeline."""
 
     seen: int = 0
-    analysed: int = 0
+    analyzed: int = 0
     dropped_busy: int = 0
     bursts: int = 0
     audio_dropped_seconds: float = 0.0
@@ -45,7 +45,7 @@ class FrameStats:
         """Plain numbers for a log line."""
         return {
             "frames_seen": self.seen,
-            "frames_analysed": self.analysed,
+            "frames_analyzed": self.analyzed,
             "frames_dropped_busy": self.dropped_busy,
             "bursts": self.bursts,
             "audio_dropped_seconds": round(self.audio_dropped_seconds, 2),

@@ -1,6 +1,6 @@
 """The report's proctoring section, built from the server's own records only.
 
-The stored anomaly rows become :class:`proctoring.events.AnomalyRecord` and go through
+The stored anomaly rows become :class:`contracts.anomaly.AnomalyRecord` and go through
 :func:`proctoring.scorecard.compute_scorecard` with the anomalies the proctor dismissed
 (the newest decision per anomaly is in force). Nothing here reads the evaluator's
 output, so no language model can change a proctoring fact. A stored type or severity the
@@ -17,6 +17,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from contracts.anomaly import AnomalyRecord
 from control_api.models import (
     FileKind,
     Interview,
@@ -35,7 +36,6 @@ from control_api.reports.schema import (
     TimelineItem,
 )
 from control_api.storage import Storage
-from proctoring.events import AnomalyRecord
 from proctoring.scorecard import compute_scorecard
 
 _END_STATUSES = (

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.anomaly import AnomalyType
 from control_api.reports.schema import DecisionKind, ProctoringSection
-from proctoring.events import AnomalyType
 
 WIDTH = 760.0
 LABEL_WIDTH = 130.0

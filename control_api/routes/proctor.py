@@ -3,7 +3,7 @@
 LiveKit keeps nothing: a proctor who opens the page late (or reloads it) missed every
 message sent before. The page loads this list first, then merges the live messages in
 by anomaly id. Times are epoch seconds, as on the data channel
-(:class:`proctoring.events.AnomalyEvent`), so both sources share one shape; snapshot
+(:class:`contracts.anomaly.AnomalyEvent`), so both sources share one shape; snapshot
 URLs are signed afresh, since the ones in stored evidence may have expired.
 """
 

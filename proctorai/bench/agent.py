@@ -316,7 +316,7 @@ def _frames_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     def values(key: str) -> list[float]:
         return [float(r[key]) for r in records if r.get(key) is not None]
 
-    analysed = sum(int(r.get("frames_analysed", 0)) for r in records)
+    analyzed = sum(int(r.get("frames_analyzed", 0)) for r in records)
     dropped = sum(int(r.get("frames_dropped_busy", 0)) for r in records)
     watched = sum(values("watched_seconds"))
     return {
@@ -331,9 +331,9 @@ def _frames_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
         "frame_lag_p50": _percentile(values("lag_p50"), 0.5),
         "frame_lag_p95": _percentile(values("lag_p95"), 0.95),
         "engine_p50": _percentile(values("engine_p50"), 0.5),
-        "frames_analysed": analysed,
-        "dropped_busy_share": round(dropped / (analysed + dropped), 3)
-        if analysed + dropped
+        "frames_analyzed": analyzed,
+        "dropped_busy_share": round(dropped / (analyzed + dropped), 3)
+        if analyzed + dropped
         else None,
     }
 
@@ -619,9 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     cap.add_argument("--sensitivity", default="standard")
     cap.add_argument(
         "--face-method",
-        choices=["tracked", "seeds"],
+        choices=["tracked", "original"],
         default="tracked",
-        help="seeds: the seeds' per-frame face check, for comparison",
+        help="original: the original per-frame face check (from the seeds), for comparison",
     )
     cap.set_defaults(run=capacity)
     args = parser.parse_args(argv)

@@ -13,10 +13,7 @@ from typing import Any
 
 import httpx
 
-from contracts.statuses import FINISHED_STATUSES
 from proctorai.demo.inputs import InputError
-
-FINISHED: frozenset[str] = FINISHED_STATUSES  # what the demo waits for
 
 
 class DemoError(RuntimeError):

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.anomaly import AnomalyType
 from proctorai.demo.script import PlayedStep
-from proctoring.events import AnomalyType
 
 GRACE_SECONDS = 10.0
 

@@ -27,8 +27,10 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from contracts.anomaly import TOPIC_ANOMALY, TOPIC_STATUS, AnomalyState
+from contracts.statuses import FINISHED_STATUSES
 from control_api.settings import Settings, get_settings
-from proctorai.demo.api import FINISHED, DemoAPI, DemoError
+from proctorai.demo.api import DemoAPI, DemoError
 from proctorai.demo.inputs import DemoInputs, InputError, load_inputs
 from proctorai.demo.matching import Received, match
 from proctorai.demo.script import DEMO_SCRIPT, Face, PlayedStep, Step, Voice
@@ -39,7 +41,6 @@ from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
 from proctorai.sim.media import AUDIO_RATE
 from proctorai.sim.proctor import SimulatedProctor
 from proctorai.stack import StackError
-from proctoring.events import TOPIC_ANOMALY, TOPIC_STATUS, AnomalyState
 
 SAMPLE_DIR = DEMO_DIR
 QUESTIONS = 4
@@ -59,7 +60,7 @@ SWITCH_PAUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
-class DemoOptions:
+class DemoConfig:
     face: Path | None = None
     impostor_face: Path | None = None
     second_face: Path | None = None
@@ -72,7 +73,7 @@ def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def main(options: DemoOptions, settings: Settings | None = None) -> int:
+def main(options: DemoConfig, settings: Settings | None = None) -> int:
     """Run the demo; 0 when its check passes, 1 when not (or on a failure), 2 on bad input."""
     began = time.monotonic()
     try:
@@ -160,7 +161,7 @@ class ScriptPlayer:
             for index, step in enumerate(DEMO_SCRIPT):
                 if step.wait_for_voice:
                     await self._wait_voice()
-                if await self.api.status(self.interview_id) in FINISHED:
+                if await self.api.status(self.interview_id) in FINISHED_STATUSES:
                     _say("The interview ended before the script did; the rest is not run.")
                     self._not_run(list(DEMO_SCRIPT[index:]), current)
                     return
@@ -281,7 +282,7 @@ async def _join_and_play(
         player = ScriptPlayer(api, interview_id, candidate, proctor, inputs)
         _say("The agent judges the candidate's face: the script starts.")
         await player.play()
-        await api.wait_status(interview_id, FINISHED, DURATION_MINUTES * 60 + 60)
+        await api.wait_status(interview_id, FINISHED_STATUSES, DURATION_MINUTES * 60 + 60)
         await _agent_gone(candidate)
         _say(f"[{player.now():6.1f} s] the interview is over; waiting for the report...")
         return player

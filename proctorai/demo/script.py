@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from proctoring.events import AnomalyType
+from contracts.anomaly import AnomalyType
 
 
 class Face(StrEnum):

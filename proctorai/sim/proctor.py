@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from livekit import rtc
 
-from proctoring.events import (
+from contracts.anomaly import (
     TOPIC_ANOMALY,
     TOPIC_STATUS,
     AnomalyEvent,

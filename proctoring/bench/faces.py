@@ -30,8 +30,8 @@ from typing import Any
 
 from proctoring.face.enroll import FaceEnrollment, enroll
 from proctoring.face.inspect import FrameInspection, inspect_frame
-from proctoring.face.policy import EnrollPolicy, VerifyPolicy
-from proctoring.face.seed_method import seed_encode, seed_same_person
+from proctoring.face.original_method import original_encode, original_same_person
+from proctoring.face.policy import FaceEnrollConfig, FaceVerifyConfig
 from proctoring.face.verify import MAX_ENCODED_FACES, Verdict, judge_inspection
 from proctoring.imaging import load_rgb
 
@@ -74,8 +74,8 @@ class Timed:
 
 
 def ours(cache: Timed) -> Judge:
-    enroll_policy = EnrollPolicy(min_frames=1)
-    verify_policy = VerifyPolicy()
+    enroll_policy = FaceEnrollConfig(min_frames=1)
+    verify_policy = FaceVerifyConfig()
 
     def enrolled(frame: Any) -> FaceEnrollment | None:
         return enroll([frame], policy=enroll_policy).enrollment
@@ -95,11 +95,11 @@ def ours(cache: Timed) -> Judge:
 
 def seed(cache: Timed) -> Judge:
     def judge(file_x: str, file_y: str) -> Verdict:
-        known = cache.get("any", file_x, seed_encode)
-        faces = cache.get("any", file_y, seed_encode)
+        known = cache.get("any", file_x, original_encode)
+        faces = cache.get("any", file_y, original_encode)
         if not known or not faces:
             return Verdict.UNCERTAIN
-        same = any(seed_same_person(known[0], face)[0] for face in faces)
+        same = any(original_same_person(known[0], face)[0] for face in faces)
         return Verdict.MATCH if same else Verdict.MISMATCH
 
     return judge

@@ -4,7 +4,7 @@ Builds 640x480 webcam-like frames with one face from the shared photos: each
 photo, fitted into the frame, drifts a few pixels per frame as a seated
 person does. The clips are the first ``--photos`` photos (sorted by path) whose
 first frame enrolls, none picked by hand. Each clip is enrolled on its first
-frame and then analysed by a fresh ``FaceVerifier`` (one per interview), and
+frame and then analyzed by a fresh ``FaceVerifier`` (one per interview), and
 by the seeds' full-frame detect-and-encode, in the same run, pinned to one CPU
 core and timed in process CPU time. Accuracy on the same frames is printed
 next to the speed (share of frames whose verdict is a match, share of frames
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from proctoring.face.enroll import enroll
-from proctoring.face.policy import EnrollPolicy
-from proctoring.face.seed_method import seed_encode, seed_same_person
-from proctoring.face.track import TrackSettings
+from proctoring.face.original_method import original_encode, original_same_person
+from proctoring.face.policy import FaceEnrollConfig
+from proctoring.face.track import TrackConfig
 from proctoring.face.verify import FaceVerifier, Verdict
 from proctoring.imaging import RGBImage, fit_within, load_rgb
 
@@ -54,7 +54,7 @@ def clips_of(faces: Path, count: int, length: int) -> list[list[RGBImage]]:
     clips = []
     for photo in photos(faces):
         frames = clip(photo, length)
-        if enroll([frames[0]], policy=EnrollPolicy(min_frames=1)).accepted:
+        if enroll([frames[0]], policy=FaceEnrollConfig(min_frames=1)).accepted:
             clips.append(frames)
         if len(clips) == count:
             break
@@ -110,13 +110,13 @@ def time_ours(
 ) -> Timing:
     seconds, frames, matches, one_face = 0.0, 0, 0, 0
     for frames_of_clip in clips:
-        enrollment = enroll([frames_of_clip[0]], policy=EnrollPolicy(min_frames=1)).enrollment
+        enrollment = enroll([frames_of_clip[0]], policy=FaceEnrollConfig(min_frames=1)).enrollment
         if enrollment is None:
             raise RuntimeError("a benchmark clip could not be enrolled")
         verifier = FaceVerifier(
             enrollment,
             reverify_every=reverify_every,
-            tracking=TrackSettings(
+            tracking=TrackConfig(
                 full_scan_every=full_scan_every,
                 still_scan_every=max(full_scan_every, still_scan_every or full_scan_every),
             ),
@@ -133,12 +133,12 @@ def time_ours(
 def time_seed(clips: list[list[RGBImage]]) -> Timing:
     seconds, frames, matches, one_face = 0.0, 0, 0, 0
     for frames_of_clip in clips:
-        known = seed_encode(frames_of_clip[0])[0]
+        known = original_encode(frames_of_clip[0])[0]
         start = time.process_time()
-        encoded = [seed_encode(frame) for frame in frames_of_clip[1:]]
+        encoded = [original_encode(frame) for frame in frames_of_clip[1:]]
         seconds += time.process_time() - start
         frames += len(encoded)
-        matches += sum(any(seed_same_person(known, f)[0] for f in faces) for faces in encoded)
+        matches += sum(any(original_same_person(known, f)[0] for f in faces) for faces in encoded)
         one_face += sum(len(faces) == 1 for faces in encoded)
     return Timing(seconds, frames, matches, one_face)
 
@@ -181,11 +181,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--photos", type=int, default=10, help="number of one-face photos")
     parser.add_argument("--clip-length", type=int, default=12, help="frames judged per photo")
     parser.add_argument("--reverify-every", type=int, default=4)
-    parser.add_argument("--full-scan-every", type=int, default=TrackSettings().full_scan_every)
+    parser.add_argument("--full-scan-every", type=int, default=TrackConfig().full_scan_every)
     parser.add_argument(
         "--still-scan-every",
         type=int,
-        default=TrackSettings().still_scan_every,
+        default=TrackConfig().still_scan_every,
         help="whole-frame pass bound while the scene away from the face is still",
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line")

@@ -24,7 +24,7 @@ import numpy as np
 from proctoring.voice.audio_io import SAMPLE_RATE, load_audio
 from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.levels import normalise_volume
-from proctoring.voice.seed_method import seed_embedding
+from proctoring.voice.original_method import original_embedding
 
 METHODS = ("ge2e", "seed")
 
@@ -69,7 +69,7 @@ def equal_error_rate(scores: np.ndarray, genuine: np.ndarray) -> tuple[float, fl
 
 def _embedder(method: str) -> Callable[[list[np.ndarray]], np.ndarray]:
     if method == "seed":
-        return lambda segments: np.stack([seed_embedding(s) for s in segments])
+        return lambda segments: np.stack([original_embedding(s) for s in segments])
     encoder = GE2EEncoder.load()
 
     def embed(segments: list[np.ndarray]) -> np.ndarray:

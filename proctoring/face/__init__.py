@@ -14,30 +14,30 @@ Public API::
     observation.face_count, observation.verdict, observation.distance, observation.reason
 """
 
-from proctoring.face.detect import DetectionSettings, FaceBox, detect_faces
+from proctoring.face.detect import DetectionConfig, FaceBox, detect_faces
 from proctoring.face.enroll import EnrollmentResult, FaceEnrollment, FrameCheck, enroll
 from proctoring.face.inspect import FrameInspection, inspect_frame
-from proctoring.face.policy import EnrollPolicy, QualityGate, VerifyPolicy
+from proctoring.face.policy import FaceEnrollConfig, FaceVerifyConfig, QualityGate
 from proctoring.face.quality import FaceQuality
-from proctoring.face.track import FaceTracker, TrackSettings
+from proctoring.face.track import FaceTracker, TrackConfig
 from proctoring.face.verify import FaceObservation, FaceVerifier, Verdict, judge_inspection
 
 __all__ = [
-    "DetectionSettings",
-    "EnrollPolicy",
+    "DetectionConfig",
     "EnrollmentResult",
     "FaceBox",
+    "FaceEnrollConfig",
     "FaceEnrollment",
     "FaceObservation",
     "FaceQuality",
     "FaceTracker",
     "FaceVerifier",
+    "FaceVerifyConfig",
     "FrameCheck",
     "FrameInspection",
     "QualityGate",
-    "TrackSettings",
+    "TrackConfig",
     "Verdict",
-    "VerifyPolicy",
     "detect_faces",
     "enroll",
     "inspect_frame",

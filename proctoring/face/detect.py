@@ -60,7 +60,7 @@ class FaceBox:
 
 
 @dataclass(frozen=True)
-class DetectionSettings:
+class DetectionConfig:
     """How hard to look for faces.
 
     ``reduced_width``: width the frame is shrunk to for the first, cheap pass.
@@ -113,9 +113,9 @@ def lift_if_dark(frame: RGBImage) -> RGBImage:
     return np.asarray(lifted, dtype=np.uint8)
 
 
-def detect_faces(frame: RGBImage, settings: DetectionSettings | None = None) -> list[FaceBox]:
+def detect_faces(frame: RGBImage, settings: DetectionConfig | None = None) -> list[FaceBox]:
     """Find the faces in an RGB frame, largest first."""
-    settings = settings or DetectionSettings()
+    settings = settings or DetectionConfig()
     frame = lift_if_dark(frame)
     boxes = detect_reduced(frame, settings)
     if not boxes:
@@ -123,12 +123,12 @@ def detect_faces(frame: RGBImage, settings: DetectionSettings | None = None) -> 
     return boxes
 
 
-def detect_reduced(lifted: RGBImage, settings: DetectionSettings) -> list[FaceBox]:
+def detect_reduced(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
     """The cheap pass: the whole (already lifted) frame shrunk to ``reduced_width``."""
     return _run(lifted, min(1.0, settings.reduced_width / lifted.shape[1]), 0)
 
 
-def detect_fallback(lifted: RGBImage, settings: DetectionSettings) -> list[FaceBox]:
+def detect_fallback(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
     """The costly pass for small faces: near full resolution, upsampled."""
     scale = min(1.0, settings.fallback_width / lifted.shape[1])
     return _run(lifted, scale, settings.fallback_upsample)

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from proctoring.face.detect import DetectionSettings
+from proctoring.face.detect import DetectionConfig
 from proctoring.face.encode import Embedding
 from proctoring.face.inspect import EncodedFace, inspect_frame
-from proctoring.face.policy import EnrollPolicy
+from proctoring.face.policy import FaceEnrollConfig
 from proctoring.imaging import RGBImage
 
 ENROLLMENT_VERSION = 1
@@ -97,7 +97,7 @@ class EnrollmentResult:
 
 
 def _check_frame(
-    index: int, frame: RGBImage, policy: EnrollPolicy, detection: DetectionSettings | None
+    index: int, frame: RGBImage, policy: FaceEnrollConfig, detection: DetectionConfig | None
 ) -> tuple[FrameCheck, EncodedFace | None]:
     inspection = inspect_frame(frame, max_encoded=1, detection=detection, gate=policy.gate)
     if not inspection.boxes:
@@ -114,11 +114,11 @@ def _check_frame(
 def enroll(
     frames: Sequence[RGBImage],
     reference: RGBImage | None = None,
-    policy: EnrollPolicy | None = None,
-    detection: DetectionSettings | None = None,
+    policy: FaceEnrollConfig | None = None,
+    detection: DetectionConfig | None = None,
 ) -> EnrollmentResult:
     """Check each baseline frame and enroll the candidate when enough pass."""
-    policy = policy or EnrollPolicy()
+    policy = policy or FaceEnrollConfig()
     checks: list[FrameCheck] = []
     embeddings: list[Embedding] = []
     for index, frame in enumerate(frames):

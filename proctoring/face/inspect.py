@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proctoring.face.detect import DetectionSettings, FaceBox, detect_faces
+from proctoring.face.detect import DetectionConfig, FaceBox, detect_faces
 from proctoring.face.encode import AlignedFace, Embedding, align, encode
 from proctoring.face.policy import QualityGate
 from proctoring.imaging import RGBImage, as_rgb
@@ -59,7 +59,7 @@ def encode_aligned(
 def inspect_frame(
     frame: RGBImage,
     max_encoded: int = 1,
-    detection: DetectionSettings | None = None,
+    detection: DetectionConfig | None = None,
     num_jitters: int = 0,
     gate: QualityGate | None = None,
 ) -> FrameInspection:

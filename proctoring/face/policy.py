@@ -44,7 +44,7 @@ class QualityGate:
 
 
 @dataclass(frozen=True)
-class VerifyPolicy:
+class FaceVerifyConfig:
     """How a live face is judged against the enrollment."""
 
     match_distance: float = 0.60
@@ -64,7 +64,7 @@ class VerifyPolicy:
 
 
 @dataclass(frozen=True)
-class EnrollPolicy:
+class FaceEnrollConfig:
     """What a baseline must satisfy before it is accepted."""
 
     min_frames: int = 3

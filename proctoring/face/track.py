@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from proctoring.face.detect import (
     NEAR_MARGIN,
-    DetectionSettings,
+    DetectionConfig,
     FaceBox,
     detect_fallback,
     detect_near,
@@ -46,7 +46,7 @@ SAME_FACE_IOU = 0.3
 
 
 @dataclass(frozen=True)
-class TrackSettings:
+class TrackConfig:
     """``full_scan_every``: a whole-frame pass at least every this many frames (1 turns
     tracking off). ``face_px``: width the followed face is rescaled to in its region."""
 
@@ -80,10 +80,10 @@ class FaceTracker:
     """
 
     def __init__(
-        self, detection: DetectionSettings | None = None, settings: TrackSettings | None = None
+        self, detection: DetectionConfig | None = None, settings: TrackConfig | None = None
     ) -> None:
-        self.detection = detection or DetectionSettings()
-        self.settings = settings or TrackSettings()
+        self.detection = detection or DetectionConfig()
+        self.settings = settings or TrackConfig()
         self._followed: FaceBox | None = None
         self._since_full_scan = 0
         self._scene: Scene | None = None  # at the last whole-frame pass

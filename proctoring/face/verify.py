@@ -38,13 +38,13 @@ from enum import StrEnum
 from typing import Any
 
 from proctoring.face.appearance import Look, look_of, same_look
-from proctoring.face.detect import DetectionSettings, FaceBox
+from proctoring.face.detect import DetectionConfig, FaceBox
 from proctoring.face.encode import AlignedFace, align
 from proctoring.face.enroll import FaceEnrollment
 from proctoring.face.inspect import EncodedFace, FrameInspection, encode_aligned, encode_box
-from proctoring.face.policy import VerifyPolicy
+from proctoring.face.policy import FaceVerifyConfig
 from proctoring.face.quality import FaceQuality
-from proctoring.face.track import FaceTracker, TrackSettings
+from proctoring.face.track import FaceTracker, TrackConfig
 from proctoring.imaging import RGBImage, as_rgb
 
 NO_FACE = "No face in view."
@@ -91,7 +91,7 @@ class FaceObservation:
 
 
 def judge_face(
-    enrollment: FaceEnrollment, encoded: EncodedFace, policy: VerifyPolicy
+    enrollment: FaceEnrollment, encoded: EncodedFace, policy: FaceVerifyConfig
 ) -> tuple[Verdict, str, float | None]:
     """Verdict, reason and distance (None when the face was not encoded) for one face."""
     quality = encoded.face.quality
@@ -120,7 +120,7 @@ def _candidate(judged: list[tuple[Verdict, str, float | None]]) -> int:
 
 
 def judge_inspection(
-    enrollment: FaceEnrollment, inspection: FrameInspection, policy: VerifyPolicy
+    enrollment: FaceEnrollment, inspection: FrameInspection, policy: FaceVerifyConfig
 ) -> FaceObservation:
     """Judge a frame whose faces were already encoded (see ``_candidate``)."""
     if not inspection.encoded:
@@ -155,16 +155,16 @@ class FaceVerifier:
     def __init__(
         self,
         enrollment: FaceEnrollment,
-        policy: VerifyPolicy | None = None,
-        detection: DetectionSettings | None = None,
+        policy: FaceVerifyConfig | None = None,
+        detection: DetectionConfig | None = None,
         reverify_every: int = 4,
-        tracking: TrackSettings | None = None,
+        tracking: TrackConfig | None = None,
     ) -> None:
         if reverify_every < 1:
             raise ValueError("reverify_every must be at least 1")
         self.enrollment = enrollment
-        self.policy = policy or VerifyPolicy()
-        self.detection = detection or DetectionSettings()
+        self.policy = policy or FaceVerifyConfig()
+        self.detection = detection or DetectionConfig()
         self.reverify_every = reverify_every
         self._lock = threading.Lock()
         self._tracker = FaceTracker(self.detection, tracking)

@@ -13,8 +13,8 @@ Pure domain code (numpy, scipy, webrtcvad; no PyTorch, no LiveKit). Typical use:
 from proctoring.voice.analyzer import VoiceAnalyzer, VoiceConfig, VoiceObservation
 from proctoring.voice.audio_io import SAMPLE_RATE, load_audio
 from proctoring.voice.enroll import (
-    EnrollmentConfig,
     EnrollmentRejected,
+    VoiceEnrollConfig,
     VoiceEnrollment,
     enroll_voice,
 )
@@ -25,11 +25,10 @@ from proctoring.voice.second_speaker import (
     second_speaker_in_audio,
 )
 from proctoring.voice.vad import SpeechSegment, VadConfig, detect_speech
-from proctoring.voice.verify import SegmentVerdict, Verdict, VerifyConfig, verify_segment
+from proctoring.voice.verify import SegmentVerdict, Verdict, VoiceVerifyConfig, verify_segment
 
 __all__ = [
     "SAMPLE_RATE",
-    "EnrollmentConfig",
     "EnrollmentRejected",
     "GE2EEncoder",
     "SecondSpeakerConfig",
@@ -38,11 +37,12 @@ __all__ = [
     "SpeechSegment",
     "VadConfig",
     "Verdict",
-    "VerifyConfig",
     "VoiceAnalyzer",
     "VoiceConfig",
+    "VoiceEnrollConfig",
     "VoiceEnrollment",
     "VoiceObservation",
+    "VoiceVerifyConfig",
     "detect_speech",
     "enroll_voice",
     "load_audio",

@@ -1,11 +1,11 @@
 """Streaming voice analysis for one candidate's microphone: push PCM, get observations.
 
 Why this shape: the agent receives audio in small frames on its event loop and hands them to a
-worker thread; the analyser buffers them, cuts speech segments with the VAD, and for each
+worker thread; the analyzer buffers them, cuts speech segments with the VAD, and for each
 segment returns one observation (verdict, similarity, second-speaker flag, plain reason) with
 its start and end in stream time. Memory is bounded: at most one open segment, plus the
 similarities of the last ``history_windows`` analysis windows for the second-speaker rule.
-One analyser per stream; it is not thread-safe, but the encoder it uses may be shared.
+One analyzer per stream; it is not thread-safe, but the encoder it uses may be shared.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from proctoring.voice.enroll import VoiceEnrollment
 from proctoring.voice.ge2e import MODEL_NAME, GE2EEncoder
 from proctoring.voice.second_speaker import SecondSpeakerConfig, detect_second_speaker
 from proctoring.voice.vad import SpeechSegment, SpeechSegmenter, VadConfig
-from proctoring.voice.verify import Verdict, VerifyConfig, assess_segment
+from proctoring.voice.verify import Verdict, VoiceVerifyConfig, assess_segment
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class VoiceConfig:
     """Settings of the whole voice pipeline."""
 
     vad: VadConfig = field(default_factory=VadConfig)
-    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    verify: VoiceVerifyConfig = field(default_factory=VoiceVerifyConfig)
     second_speaker: SecondSpeakerConfig = field(default_factory=SecondSpeakerConfig)
     history_windows: int = 30  # about the last 12 s of speech, at 2.5 windows per second
 
@@ -88,7 +88,7 @@ class VoiceAnalyzer:
         self._segmenter = SpeechSegmenter(self.config.vad)
 
     def flush(self) -> list[VoiceObservation]:
-        """End of stream: analyse the segment still open, if any."""
+        """End of stream: analyze the segment still open, if any."""
         return [self._observe(segment) for segment in self._segmenter.flush()]
 
     def _observe(self, segment: SpeechSegment) -> VoiceObservation:

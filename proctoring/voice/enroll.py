@@ -21,7 +21,7 @@ from proctoring.voice.vad import VadConfig, detect_speech
 
 
 @dataclass(frozen=True)
-class EnrollmentConfig:
+class VoiceEnrollConfig:
     """Acceptance rules for a baseline recording."""
 
     min_speech_seconds: float = 8.0  # voiced audio needed (a 10 s reading gives about 8-9 s)
@@ -79,14 +79,14 @@ class VoiceEnrollment:
 
 
 def enroll_voice(
-    pcm: np.ndarray, encoder: GE2EEncoder, config: EnrollmentConfig | None = None
+    pcm: np.ndarray, encoder: GE2EEncoder, config: VoiceEnrollConfig | None = None
 ) -> VoiceEnrollment:
     """Enrol from a baseline recording (16 kHz mono, int16 or float).
 
     Raises ``EnrollmentRejected`` with code ``no_speech``, ``too_quiet``, ``clipped`` or
     ``too_short``.
     """
-    config = config or EnrollmentConfig()
+    config = config or VoiceEnrollConfig()
     audio = to_float32(pcm)
     segments = detect_speech(audio, config.vad)
     speech_seconds = sum(s.voiced_seconds for s in segments)

@@ -11,7 +11,7 @@ together in one batch, which is where numpy gets its speed.
 The encoder keeps only read-only weights, so one instance can be shared by many threads.
 The matrices are small (a few hundred rows), so the forward pass runs BLAS on one thread:
 measured here, OpenBLAS's own threads made it 10x slower on a loaded 2-core machine, and a
-server analysing several candidates at once gets its parallelism from the sessions instead.
+server analyzing several candidates at once gets its parallelism from the sessions instead.
 """
 
 from __future__ import annotations

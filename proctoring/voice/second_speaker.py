@@ -59,7 +59,7 @@ def detect_second_speaker(
 ) -> SecondSpeakerResult:
     """Apply the rule to consecutive window similarities (oldest first).
 
-    Only runs reaching index ``recent_from`` or later count, so a caller analysing a rolling
+    Only runs reaching index ``recent_from`` or later count, so a caller analyzing a rolling
     history attributes a detection to the newest audio rather than repeating an old one.
     """
     config = config or SecondSpeakerConfig()
@@ -93,7 +93,7 @@ def second_speaker_in_audio(
 ) -> SecondSpeakerResult:
     """Run the rule over a stretch of audio (16 kHz mono), e.g. 10-15 s of conversation.
 
-    Only the speech (webrtcvad segments, in order) is analysed: windows of silence or noise
+    Only the speech (webrtcvad segments, in order) is analyzed: windows of silence or noise
     also score low against the enrolled voice and must not pass for another speaker.
     """
     segments = detect_speech(to_float32(samples))

@@ -32,7 +32,7 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True)
-class VerifyConfig:
+class VoiceVerifyConfig:
     """Thresholds of the per-segment verdict (similarities are cosine, in [-1, 1])."""
 
     min_speech_seconds: float = 1.5  # voiced audio needed to judge a segment
@@ -65,7 +65,7 @@ class SegmentAssessment:
     windows: UtteranceEmbedding | None
 
 
-def judge_similarity(similarity: float, config: VerifyConfig) -> tuple[Verdict, str]:
+def judge_similarity(similarity: float, config: VoiceVerifyConfig) -> tuple[Verdict, str]:
     """Map a similarity to a verdict and a plain-language reason."""
     if similarity >= config.same_from:
         return Verdict.SAME, "voice matches the enrolled voice"
@@ -78,7 +78,7 @@ def assess_segment(
     samples: np.ndarray,
     reference: np.ndarray,
     encoder: GE2EEncoder,
-    config: VerifyConfig,
+    config: VoiceVerifyConfig,
     speech_seconds: float | None = None,
 ) -> SegmentAssessment:
     """Judge one speech segment (16 kHz mono) against an enrolled embedding.
@@ -114,10 +114,10 @@ def verify_segment(
     samples: np.ndarray,
     reference: np.ndarray,
     encoder: GE2EEncoder,
-    config: VerifyConfig | None = None,
+    config: VoiceVerifyConfig | None = None,
     speech_seconds: float | None = None,
 ) -> SegmentVerdict:
     """Verdict on one speech segment against an enrolled embedding (see ``assess_segment``)."""
     return assess_segment(
-        samples, reference, encoder, config or VerifyConfig(), speech_seconds
+        samples, reference, encoder, config or VoiceVerifyConfig(), speech_seconds
     ).verdict

@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from agent.settings import AgentSettings
+from contracts.anomaly import AnomalyType
 from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
 from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
@@ -44,7 +45,6 @@ from proctorai.sim.media import (
     speaker_files,
 )
 from proctorai.sim.proctor import SimulatedProctor
-from proctoring.events import AnomalyType
 from tests.agent.conftest import (
     RunningAPI,
     agent_settings,

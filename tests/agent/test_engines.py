@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import soundfile
 
-from agent.proctor.engines import LIVE, REFERENCE_PHOTO, FaceAdapter, VoiceAdapter
+from agent.proctor.engines import LIVE, REFERENCE_PHOTO, LiveFaceSignals, LiveVoiceSignals
+from contracts.anomaly import AnomalyType
 from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
     OTHER_SPEAKER,
@@ -13,7 +14,6 @@ from proctorai.sim.media import (
     frame_from_image,
     speaker_files,
 )
-from proctoring.events import AnomalyType
 from proctoring.smoothing import Reading
 
 
@@ -27,29 +27,29 @@ def _by_signal(readings: list) -> dict[AnomalyType, Reading]:
 
 
 def test_face_adapter_enrolls_live_then_flags_another_person() -> None:
-    adapter = FaceAdapter(None, live_frames=3)
+    adapter = LiveFaceSignals(None, live_frames=3)
     genuine = _frame("obama.jpg")
-    first = _by_signal(adapter.analyse(genuine, 1.0))
+    first = _by_signal(adapter.analyze(genuine, 1.0))
     assert first[AnomalyType.FACE_MISMATCH] is Reading.UNCERTAIN  # nobody enrolled yet
     assert first[AnomalyType.NO_FACE] is Reading.CLEAN
-    adapter.analyse(genuine, 1.5)
+    adapter.analyze(genuine, 1.5)
     assert not adapter.enrolled
-    adapter.analyse(genuine, 1.6)
+    adapter.analyze(genuine, 1.6)
     assert adapter.enrolled and adapter.enrolled_at == 1.6
 
     assert (
-        _by_signal(adapter.analyse(_frame("obama2.jpg"), 2.0))[AnomalyType.FACE_MISMATCH]
+        _by_signal(adapter.analyze(_frame("obama2.jpg"), 2.0))[AnomalyType.FACE_MISMATCH]
         is Reading.CLEAN
     )
-    impostor = adapter.analyse(_frame("biden.jpg"), 2.5)
+    impostor = adapter.analyze(_frame("biden.jpg"), 2.5)
     assert _by_signal(impostor)[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
     assert impostor[0].evidence["enrollment"] == LIVE
     assert float(impostor[0].evidence["distance"]) > 0.6  # type: ignore[arg-type]
 
-    two = _by_signal(adapter.analyse(_frame("two_people.jpg"), 3.0))
+    two = _by_signal(adapter.analyze(_frame("two_people.jpg"), 3.0))
     assert two[AnomalyType.MULTIPLE_FACES] is Reading.ANOMALOUS
     assert two[AnomalyType.FACE_MISMATCH] is Reading.CLEAN  # the candidate is one of them
-    empty = _by_signal(adapter.analyse(_frame(None), 3.5))
+    empty = _by_signal(adapter.analyze(_frame(None), 3.5))
     assert empty[AnomalyType.NO_FACE] is Reading.ANOMALOUS
     assert empty[AnomalyType.FACE_MISMATCH] is Reading.UNCERTAIN
 
@@ -59,21 +59,21 @@ def test_live_enrollment_is_checked_against_the_reference_photo() -> None:
     must still look like the recruiter's reference photo (issue 11, item 1): an impostor
     from the first frame is judged against the reference photo instead of enrolled."""
     reference = _frame("obama2.jpg")
-    adapter = FaceAdapter(None, live_frames=3, reference=reference)
+    adapter = LiveFaceSignals(None, live_frames=3, reference=reference)
     impostor = _frame("biden.jpg")
     for t in (1.0, 1.5, 2.0):
-        adapter.analyse(impostor, t)
+        adapter.analyze(impostor, t)
     assert adapter.enrolled
     assert adapter.enrollment_source == REFERENCE_PHOTO
-    judged = adapter.analyse(impostor, 2.5)
+    judged = adapter.analyze(impostor, 2.5)
     assert _by_signal(judged)[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
     assert judged[0].evidence["enrollment"] == REFERENCE_PHOTO
 
-    genuine = FaceAdapter(None, live_frames=3, reference=reference)
+    genuine = LiveFaceSignals(None, live_frames=3, reference=reference)
     for t in (1.0, 1.5, 2.0):
-        genuine.analyse(_frame("obama.jpg"), t)
+        genuine.analyze(_frame("obama.jpg"), t)
     assert genuine.enrolled and genuine.enrollment_source == LIVE
-    seen = genuine.analyse(_frame("obama.jpg"), 2.5)
+    seen = genuine.analyze(_frame("obama.jpg"), 2.5)
     assert _by_signal(seen)[AnomalyType.FACE_MISMATCH] is Reading.CLEAN
     assert seen[0].evidence["reference_checked"] is True
 
@@ -82,7 +82,7 @@ def _speech(speaker: str) -> list[np.ndarray]:
     return [soundfile.read(str(p), dtype="int16")[0] for p in speaker_files(speaker)]
 
 
-def _feed(adapter: VoiceAdapter, pcm: np.ndarray, t0: float) -> list:
+def _feed(adapter: LiveVoiceSignals, pcm: np.ndarray, t0: float) -> list:
     readings = []
     silence = np.zeros(16000, dtype=np.int16)
     audio = np.concatenate([pcm, silence])
@@ -93,7 +93,7 @@ def _feed(adapter: VoiceAdapter, pcm: np.ndarray, t0: float) -> list:
 
 
 def test_voice_adapter_enrolls_from_live_speech_then_flags_another_voice() -> None:
-    adapter = VoiceAdapter(None, speech_seconds=8.0)
+    adapter = LiveVoiceSignals(None, speech_seconds=8.0)
     candidate = _speech(CANDIDATE_SPEAKER)
     t = 1000.0
     assert adapter.push(candidate[0][: 16000 * 5], t + 5) == []  # 5 s: not enough yet
@@ -121,8 +121,8 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
     from agent.context import InterviewContext
     from agent.proctor.engines import (
         BASELINE,
-        build_face_analyser,
-        build_voice_analyser,
+        build_face_signals,
+        build_voice_signals,
         shared_voice_encoder,
     )
     from agent.settings import AgentSettings
@@ -144,17 +144,17 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
                 "voice_enrollment": voice.to_json(),
             }
         )
-        face_adapter = await build_face_analyser(stored, client, settings)
-        voice_adapter = await build_voice_analyser(stored, client, settings)
+        face_adapter = await build_face_signals(stored, client, settings)
+        voice_adapter = await build_voice_signals(stored, client, settings)
         assert face_adapter.enrolled and face_adapter.enrollment_source == BASELINE
         assert voice_adapter.enrollment_source == BASELINE
-        readings = _by_signal(face_adapter.analyse(_frame("biden.jpg"), 2.0))
+        readings = _by_signal(face_adapter.analyze(_frame("biden.jpg"), 2.0))
         assert readings[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
 
         broken = InterviewContext.from_api(
             {**body, "face_enrollment": "{not json", "voice_enrollment": '{"model": "x"}'}
         )
-        assert (await build_face_analyser(broken, client, settings)).enrollment_source == LIVE
-        assert (await build_voice_analyser(broken, client, settings)).enrollment_source == LIVE
+        assert (await build_face_signals(broken, client, settings)).enrollment_source == LIVE
+        assert (await build_voice_signals(broken, client, settings)).enrollment_source == LIVE
     finally:
         await client.aclose()

@@ -10,7 +10,7 @@ from agent.proctor.sampling import FrameSampler
 from agent.proctor.stats import FrameStats
 
 
-def analysed_times(sampler: FrameSampler, until: float, camera_fps: float = 30.0) -> list[float]:
+def analyzed_times(sampler: FrameSampler, until: float, camera_fps: float = 30.0) -> list[float]:
     """Offer frames at the camera's rate; return when frames were taken."""
     taken = []
     for k in range(int(until * camera_fps)):
@@ -22,7 +22,7 @@ def analysed_times(sampler: FrameSampler, until: float, camera_fps: float = 30.0
 
 
 def test_normal_cadence_is_the_frame_rate() -> None:
-    taken = analysed_times(FrameSampler(frame_rate=2.0), until=10.0)
+    taken = analyzed_times(FrameSampler(frame_rate=2.0), until=10.0)
     assert 19 <= len(taken) <= 20  # newest frame every 0.5 s (to a camera frame)
     assert all(0.5 - 1e-9 <= b - a < 0.5 + 2 / 30 for a, b in itertools.pairwise(taken))
 
@@ -57,8 +57,8 @@ def test_stats_summary_gives_plain_numbers() -> None:
     stats = FrameStats()
     assert stats.summary()["lag_p50"] is None
     stats.lag_seconds.extend([0.1, 0.2, 0.3, 0.4])
-    stats.analysed = 4
+    stats.analyzed = 4
     summary = stats.summary()
-    assert summary["frames_analysed"] == 4
+    assert summary["frames_analyzed"] == 4
     assert summary["lag_p50"] == pytest.approx(0.25)
     assert summary["lag_p95"] == pytest.approx(0.385)

@@ -12,8 +12,8 @@ import pytest
 from livekit import api
 
 from agent.outbox import Outbox, OutboxKind
+from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
 from proctorai.private_servers import free_tcp_port as free_port
-from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
 from tests.agent.conftest import RunningAPI, agent_settings, create_interview, running_worker
 from tests.livekit_server import TestLiveKitServer
 

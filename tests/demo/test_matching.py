@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from contracts.anomaly import AnomalyType
 from proctorai.demo.matching import GRACE_SECONDS, Received, match
 from proctorai.demo.script import DEMO_SCRIPT, Face, PlayedStep, Step, Voice
-from proctoring.events import AnomalyType
 
 IMPOSTOR = Step("impostor face", Face.IMPOSTOR, Voice.ANSWERS, 8.0, AnomalyType.FACE_MISMATCH)
 GENUINE = Step("genuine", Face.GENUINE, Voice.ANSWERS, 8.0)

@@ -31,6 +31,7 @@ import pytest
 
 from agent.interviewer.offline import RESUME_LINE
 from agent.outbox import Outbox
+from contracts.anomaly import AnomalyType, SignalState
 from proctorai.sim.candidate import CandidateScript, FaceCue, SimulatedCandidate
 from proctorai.sim.media import (
     CANDIDATE_SPEAKER,
@@ -40,7 +41,6 @@ from proctorai.sim.media import (
     speaker_files,
 )
 from proctorai.sim.proctor import SimulatedProctor
-from proctoring.events import AnomalyType, SignalState
 from tests.faults.stack import FaultStack, Stored
 
 pytestmark = [pytest.mark.slow]

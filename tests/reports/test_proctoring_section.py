@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contracts.anomaly import AnomalyRecord, AnomalyType, Severity
 from control_api.reports.schema import DecisionKind, ReportDocument
 from control_api.reports.service import ReportError, generate_report, read_report, record_decision
 from control_api.settings import Settings
 from control_api.storage import Storage
-from proctoring.events import AnomalyRecord, AnomalyType, Severity
 from proctoring.scorecard import compute_scorecard
 from tests.reports import interview_data as data
 from tests.reports.conftest import STARTED_AT, Seeded, at, seed_interview

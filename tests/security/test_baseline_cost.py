@@ -29,7 +29,7 @@ from tests.security.credentials import Answer, assert_refusal, token_of
 # this, nor spend more CPU (today: 1.7 GB, 14 s).
 REFUSED_MEMORY_BOUND = 64 * 1024 * 1024
 REFUSED_CPU_BOUND = 1.0
-# Ten photos just under the pixel cap, each really analysed by the face engine.
+# Ten photos just under the pixel cap, each really analyzed by the face engine.
 ACCEPTED_MEMORY_BOUND = 80 * 1024 * 1024
 BASELINE = ("obama.jpg", "obama2.jpg", "obama3.jpg")
 
@@ -89,7 +89,7 @@ def test_ten_huge_pngs_are_refused_cheaply(roomy_api: Api) -> None:
 
 
 def test_ten_large_photos_under_the_cap_stay_in_bounded_memory(roomy_api: Api) -> None:
-    """Ten real 3.8-megapixel face photos are analysed and accepted, one downscaled
+    """Ten real 3.8-megapixel face photos are analyzed and accepted, one downscaled
     frame at a time (not ten full-size frames at once)."""
     token = _warm_up(roomy_api)
     jpeg = _face_on_canvas(documents.FACE_JPEG, 2, (2400, 1600))

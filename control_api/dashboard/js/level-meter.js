@@ -6,12 +6,12 @@ export class AudioLevel {
     const Context = window.AudioContext || window.webkitAudioContext;
     this.context = new Context();
     this.source = this.context.createMediaStreamSource(new MediaStream([track]));
-    this.analyser = this.context.createAnalyser();
-    this.analyser.fftSize = 1024;
-    this.analyser.smoothingTimeConstant = 0.6;
-    this.source.connect(this.analyser);
-    this.samples = new Float32Array(this.analyser.fftSize);
-    this.spectrum = new Uint8Array(this.analyser.frequencyBinCount);
+    this.analyzer = this.context.createAnalyser();
+    this.analyzer.fftSize = 1024;
+    this.analyzer.smoothingTimeConstant = 0.6;
+    this.source.connect(this.analyzer);
+    this.samples = new Float32Array(this.analyzer.fftSize);
+    this.spectrum = new Uint8Array(this.analyzer.frequencyBinCount);
   }
 
   /** Resume after a user gesture (browsers start audio contexts suspended). */
@@ -22,7 +22,7 @@ export class AudioLevel {
 
   /** Root-mean-square level mapped to 0..1 (about -60 dBFS .. 0 dBFS). */
   level() {
-    this.analyser.getFloatTimeDomainData(this.samples);
+    this.analyzer.getFloatTimeDomainData(this.samples);
     let sum = 0;
     for (const x of this.samples) sum += x * x;
     const rms = Math.sqrt(sum / this.samples.length);
@@ -32,7 +32,7 @@ export class AudioLevel {
 
   /** `n` spectrum bars 0..1 over the speech band (to about 4 kHz). */
   bars(n) {
-    this.analyser.getByteFrequencyData(this.spectrum);
+    this.analyzer.getByteFrequencyData(this.spectrum);
     const top = Math.floor(this.spectrum.length * (4000 / (this.context.sampleRate / 2)));
     const per = Math.max(1, Math.floor(top / n));
     const out = [];

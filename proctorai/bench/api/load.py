@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from agent.api_client import APIError, ControlAPIClient
+from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType, Severity
 from proctorai.bench.api.measure import Budget, PhaseResult, StartLine, run_clients, timed
 from proctorai.resources import DEMO_DIR
-from proctoring.events import AnomalyEvent, AnomalyState, AnomalyType, Severity
 
 SAMPLE_DIR = DEMO_DIR
 # Every Nth anomaly's end message is sent twice, as the agent's outbox does when an

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import JsonValue
 
-from proctoring.events import AnomalyType
+from contracts.anomaly import AnomalyType
 from proctoring.smoothing import Reading
 
 
@@ -30,15 +30,15 @@ class SignalReading:
     evidence: dict[str, JsonValue] = field(default_factory=dict)
 
 
-class FaceAnalyser(Protocol):
+class FaceSignals(Protocol):
     """Judges one camera frame (blocking; run in a worker thread)."""
 
-    def analyse(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
+    def analyze(self, rgb: NDArray[np.uint8], t: float) -> list[SignalReading]:
         """Readings for face_mismatch, multiple_faces and no_face at time ``t``."""
         ...
 
 
-class VoiceAnalyser(Protocol):
+class VoiceSignals(Protocol):
     """Judges the candidate's speech, fed continuously (blocking; run in a worker thread)."""
 
     def push(

@@ -31,7 +31,7 @@ def mfcc(wav: np.ndarray, n_mfcc: int = N_MFCC) -> np.ndarray:
     return np.asarray(dct(decibels, type=2, axis=1, norm="ortho")[:, :n_mfcc])
 
 
-def seed_embedding(wav: np.ndarray) -> np.ndarray:
+def original_embedding(wav: np.ndarray) -> np.ndarray:
     """Mean and std of the MFCCs, L2-normalised: the seeds' voice signature (float32)."""
     coefficients = mfcc(wav)
     vector = np.concatenate([coefficients.mean(axis=0), coefficients.std(axis=0)])

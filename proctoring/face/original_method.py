@@ -25,21 +25,21 @@ with warnings.catch_warnings():
 SEED_TOLERANCE = 0.6
 
 
-def seed_encode(frame: RGBImage) -> list[Embedding]:
+def original_encode(frame: RGBImage) -> list[Embedding]:
     """Detect and encode every face of the full frame, as the seeds did."""
     locations = face_recognition.face_locations(frame)
     encodings = face_recognition.face_encodings(frame, locations)
     return [np.asarray(e, dtype=np.float64) for e in encodings]
 
 
-def seed_same_person(known: Embedding, candidate: Embedding) -> tuple[bool, float]:
+def original_same_person(known: Embedding, candidate: Embedding) -> tuple[bool, float]:
     """The seeds' verdict on one face: same person at distance <= 0.6."""
     same = bool(face_recognition.compare_faces([known], candidate, SEED_TOLERANCE)[0])
     distance = float(face_recognition.face_distance([known], candidate)[0])
     return same, distance
 
 
-class SeedFaceVerifier:
+class OriginalFaceVerifier:
     """The seeds' per-frame check behind the live verifier's interface.
 
     Every frame is searched and encoded in full (no tracking, no reuse of a recent
@@ -60,7 +60,9 @@ class SeedFaceVerifier:
         )
         if not encodings:
             return FaceObservation(0, boxes, Verdict.UNCERTAIN, NO_FACE)
-        judged = [seed_same_person(self.known, np.asarray(e, dtype=np.float64)) for e in encodings]
+        judged = [
+            original_same_person(self.known, np.asarray(e, dtype=np.float64)) for e in encodings
+        ]
         index = min(range(len(judged)), key=lambda i: judged[i][1])
         same, distance = judged[index]
         return FaceObservation(
