@@ -37,7 +37,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, objec
     return result
 
 
-@pytest.mark.parametrize("method", ["ge2e", "seed"])
+@pytest.mark.parametrize("method", ["ge2e", "original"])
 def test_voices_command_on_a_small_manifest(
     tmp_path: Path, method: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

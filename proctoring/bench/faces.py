@@ -1,4 +1,4 @@
-"""``python -m proctoring.bench faces --pairs PAIRS.csv [--method ours|seed] [--json]``.
+"""``python -m proctoring.bench faces --pairs PAIRS.csv [--method ours|original] [--json]``.
 
 For each pair of the CSV (header ``file_x,file_y,same``, paths relative to
 the CSV's folder) the face in ``file_x`` is enrolled and the face in
@@ -93,7 +93,7 @@ def ours(cache: Timed) -> Judge:
     return judge
 
 
-def seed(cache: Timed) -> Judge:
+def original(cache: Timed) -> Judge:
     def judge(file_x: str, file_y: str) -> Verdict:
         known = cache.get("any", file_x, original_encode)
         faces = cache.get("any", file_y, original_encode)
@@ -133,7 +133,7 @@ def condition_of(pair: Pair) -> str:
 def run(args: argparse.Namespace) -> int:
     pairs = read_pairs(args.pairs)
     cache = Timed(args.pairs.parent)
-    judge = ours(cache) if args.method == "ours" else seed(cache)
+    judge = ours(cache) if args.method == "ours" else original(cache)
     results = [(pair, judge(pair.file_x, pair.file_y)) for pair in pairs]
     ms = 1000.0 * cache.seconds / max(cache.images, 1)
     summary = summarise(results, ms)
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("faces", help="face verification accuracy on pairs")
     parser.add_argument("--pairs", type=Path, required=True, help="CSV file_x,file_y,same")
-    parser.add_argument("--method", choices=("ours", "seed"), default="ours")
+    parser.add_argument("--method", choices=("ours", "original"), default="ours")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--verbose", action="store_true", help="with --json, also per group")
     parser.set_defaults(run=run)

@@ -5,7 +5,7 @@
 Each file is cut into non-overlapping S-second segments (the remainder dropped); every pair of
 segments is a trial, genuine when the speakers match. ``--method ge2e`` (default) measures the
 numpy GE2E encoder exactly as the live verifier uses it (volume normalised, then embedded);
-``--method seed`` measures the seeds' MFCC statistics on the same segments. The last stdout line
+``--method original`` measures the seeds' MFCC statistics on the same segments. The last stdout line
 is one JSON object: segments, trials, eer, threshold_at_eer, x_realtime (audio seconds embedded
 per wall-clock second).
 """
@@ -26,7 +26,7 @@ from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.levels import normalise_volume
 from proctoring.voice.original_method import original_embedding
 
-METHODS = ("ge2e", "seed")
+METHODS = ("ge2e", "original")
 
 
 def read_manifest(manifest: Path) -> list[tuple[Path, str]]:
@@ -68,7 +68,7 @@ def equal_error_rate(scores: np.ndarray, genuine: np.ndarray) -> tuple[float, fl
 
 
 def _embedder(method: str) -> Callable[[list[np.ndarray]], np.ndarray]:
-    if method == "seed":
+    if method == "original":
         return lambda segments: np.stack([original_embedding(s) for s in segments])
     encoder = GE2EEncoder.load()
 
@@ -145,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--method",
         choices=METHODS,
         default="ge2e",
-        help="ge2e: numpy GE2E encoder; seed: MFCC mean+std baseline",
+        help="ge2e: numpy GE2E encoder; original: the seeds. MFCC mean+std baseline",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line of figures")
     parser.set_defaults(run=run)
