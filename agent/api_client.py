@@ -15,7 +15,8 @@ from typing import Any
 
 import httpx
 
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
+from contracts.retry import is_retryable_status
+
 _CREDENTIALS_STATUS = frozenset({401, 403})
 
 
@@ -76,7 +77,7 @@ class ControlAPIClient:
         except httpx.HTTPError as exc:  # connect errors, timeouts, protocol errors
             raise RetryableAPIError(f"{method} {path}: {type(exc).__name__}") from exc
         status = response.status_code
-        if status >= 500 or status in _RETRYABLE_STATUS:
+        if is_retryable_status(status):
             raise RetryableAPIError(f"{method} {path}: HTTP {status}", status)
         if status in _CREDENTIALS_STATUS:
             raise CredentialsAPIError(f"{method} {path}: HTTP {status}", status)

@@ -26,9 +26,10 @@ from typing import TypeVar
 
 from livekit import api
 from livekit.agents import AutoSubscribe, JobContext
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from agent.api_client import APIError, ControlAPIClient, PermanentAPIError
-from agent.context import InterviewContext, interview_id_from_job
+from agent.context import interview_id_from_job
 from agent.delivery import OutboxFlusher
 from agent.interviewer.plan import InterviewPlan, build_plan
 from agent.interviewer.resume import Resume
@@ -40,6 +41,8 @@ from agent.proctor.publisher import ProctorPublisher
 from agent.proctor.snapshots import SnapshotUploader
 from agent.records import InterviewRecords
 from agent.settings import AgentSettings
+from contracts.interview_context import InterviewContext
+from contracts.retry import backoff
 from contracts.statuses import FINISHED_STATUSES
 from proctoring.monitor import ProctoringMonitor
 
@@ -61,27 +64,26 @@ _T = TypeVar("_T")
 
 
 async def _retried(call: Callable[[], Awaitable[_T]], attempts: int) -> _T:
-    """``call()``, retried with backoff while the API is unreachable (a permanent error,
-    such as an unknown interview, is raised at once)."""
-    delay = 0.5
-    for attempt in range(attempts):
-        try:
+    """``call()``, retried with backoff (:mod:`contracts.retry`) while the API is
+    unreachable; a permanent error, such as an unknown interview, is raised at once."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=backoff(0.5, 10.0),
+        retry=retry_if_exception(
+            lambda exc: isinstance(exc, APIError) and not isinstance(exc, PermanentAPIError)
+        ),
+        reraise=True,
+    ):
+        with attempt:
             return await call()
-        except PermanentAPIError:
-            raise
-        except APIError:
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
 async def load_context(
     client: ControlAPIClient, interview_id: str, attempts: int = 8
 ) -> InterviewContext:
     """The interview's context, retried while the API is briefly away."""
-    return InterviewContext.from_api(
+    return InterviewContext.model_validate(
         await _retried(lambda: client.get_context(interview_id), attempts)
     )
 

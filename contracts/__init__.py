@@ -2,6 +2,8 @@
 
 - :mod:`contracts.anomaly`: the anomaly and status messages (data channel and HTTP) and
   the stored record they merge into;
+- :mod:`contracts.interview_context`: what the API tells the agent about an interview
+  (and its sensitivity);
 - :mod:`contracts.identities`: LiveKit identities and room names of an interview;
 - :mod:`contracts.statuses`: the interview's statuses;
 - :mod:`contracts.dev_secrets`: the development secrets file both read under ``DATA_DIR``.

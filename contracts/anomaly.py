@@ -14,7 +14,15 @@ smoother and the scorecard do arithmetic on them, JavaScript turns them into dat
 
 The ``ended`` message repeats every field of the anomaly with its final values, so it is a
 complete record on its own: the API can build its row from it even if the ``started``
-message was lost or arrives later. :class:`AnomalyRecord` is that row.
+message was lost or arrives later. :class:`AnomalyRecord` is that row's content.
+
+One anomaly, one definition (docs/architecture.md, "The path of one anomaly"): the agent's
+smoother emits :class:`AnomalyEvent`; the same model is the data-channel message, the
+body of ``POST /agent/interviews/{id}/events`` and, folded by :meth:`AnomalyRecord.merged`
+(the one merge; the proctor page's ``mergeAnomaly`` applies the same rule to what it
+shows, checked against this one in ``tests/test_anomaly_merge.py``), the stored row
+(``control_api.models.ProctoringEvent`` converts to and from :class:`AnomalyRecord`, the
+only place epoch seconds meet database timestamps) and the proctor's history.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import json
 import math
 import uuid
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -31,6 +39,7 @@ from pydantic import (
     Field,
     JsonValue,
     ValidationError,
+    computed_field,
     field_validator,
     model_validator,
 )
@@ -41,6 +50,10 @@ MESSAGE_VERSION: Literal[1] = 1
 # Keep each message well under 15 KiB (LiveKit's reliable packets are
 # limited to about that size); the API holds the full record.
 MAX_MESSAGE_BYTES = 15 * 1024
+MAX_EVIDENCE_JSON_CHARS = 64 * 1024
+"""Bound on an anomaly's evidence as JSON: images travel as snapshot keys, not inline."""
+MAX_EPOCH_SECONDS = 253_402_300_799.0
+"""9999-12-31T23:59:59Z: the last second a database timestamp (and Python) can hold."""
 TRUNCATED_KEY = "truncated"
 """Evidence key listing the evidence keys dropped to fit the message size bound."""
 
@@ -114,14 +127,25 @@ class InvalidMessageError(ValueError):
     """A data-channel message that is too large, not JSON, or not a valid model."""
 
 
+AnomalyId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+"""Unique within its interview (the agent makes a UUID, :func:`new_anomaly_id`); safe in
+a storage key or a URL, bounded for the database."""
+
+
 def new_anomaly_id() -> str:
     """A fresh anomaly id (uuid4), shared by the start and end messages of one anomaly."""
     return str(uuid.uuid4())
 
 
 def _finite_time(value: float) -> float:
-    if not math.isfinite(value) or value < 0:
-        raise ValueError("time must be finite epoch seconds")
+    if not math.isfinite(value) or not 0 <= value <= MAX_EPOCH_SECONDS:
+        raise ValueError("time must be epoch seconds (UTC) between 1970 and the year 9999")
+    return value
+
+
+def _bounded_evidence(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    if len(json.dumps(value, default=str)) > MAX_EVIDENCE_JSON_CHARS:
+        raise ValueError("evidence is too large: store images as snapshots and send their keys")
     return value
 
 
@@ -156,7 +180,7 @@ class AnomalyEvent(_Message):
     """
 
     v: Literal[1] = MESSAGE_VERSION
-    id: str
+    id: AnomalyId
     interview_id: str = Field(min_length=1, max_length=128)
     type: AnomalyType
     state: AnomalyState
@@ -167,14 +191,6 @@ class AnomalyEvent(_Message):
     confirmed_at: float
     evidence: dict[str, JsonValue] = Field(default_factory=dict)
 
-    @field_validator("id")
-    @classmethod
-    def _uuid(cls, value: str) -> str:
-        try:
-            return str(uuid.UUID(value))
-        except ValueError as exc:
-            raise ValueError("id must be a UUID") from exc
-
     @field_validator("started_at", "confirmed_at")
     @classmethod
     def _time(cls, value: float) -> float:
@@ -184,6 +200,11 @@ class AnomalyEvent(_Message):
     @classmethod
     def _optional_time(cls, value: float | None) -> float | None:
         return None if value is None else _finite_time(value)
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        return _bounded_evidence(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -293,8 +314,18 @@ class AnomalyRecord(BaseModel):
     def is_open(self) -> bool:
         return self.ended_at is None
 
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented usage
+    @property
+    def state(self) -> AnomalyState:
+        """``started`` while open, ``ended`` once it has an end: the message state it
+        would be sent with now."""
+        return AnomalyState.STARTED if self.ended_at is None else AnomalyState.ENDED
+
     def merged(self, other: AnomalyRecord | AnomalyEvent) -> AnomalyRecord:
-        """The more complete of two versions of the same anomaly (ended beats open).
+        """Two versions of the same anomaly folded into one: the more complete one's
+        figures (ended beats open), and the evidence of both, the more complete one's
+        values winning where both have a key (the start's snapshot URL survives an end
+        message that does not repeat it).
 
         Between two versions in the same state the choice is made on their content, never
         on arrival order, so any delivery order yields the same record.
@@ -302,7 +333,9 @@ class AnomalyRecord(BaseModel):
         record = other if isinstance(other, AnomalyRecord) else AnomalyRecord.from_event(other)
         if record.id != self.id:
             raise ValueError("cannot merge records of different anomalies")
-        return max(self, record, key=_completeness)
+        less, more = sorted((self, record), key=_completeness)
+        evidence = {**less.evidence, **more.evidence}
+        return more if evidence == more.evidence else more.model_copy(update={"evidence": evidence})
 
 
 def _completeness(record: AnomalyRecord) -> tuple[bool, float, str]:

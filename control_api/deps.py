@@ -1,4 +1,5 @@
-"""Request dependencies: settings, database session, storage, LiveKit, and auth.
+"""Request dependencies: settings, database session, storage, LiveKit, auth, and the
+interview creation form (read and checked here, created by :mod:`control_api.services`).
 
 Authentication answers (documented in the OpenAPI description too):
 - no ``Authorization: Bearer ...`` header → 401 with ``WWW-Authenticate: Bearer``;
@@ -10,10 +11,11 @@ Authentication answers (documented in the OpenAPI description too):
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, File, Form, HTTPException, Request, Security, UploadFile, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -21,8 +23,11 @@ from sqlmodel import Session
 from control_api.links import LinkError, decode_link
 from control_api.livekit_rooms import RoomManager
 from control_api.models import Interview, InterviewLink, InterviewStatus, utcnow
+from control_api.services.interview_creation import NewInterview
 from control_api.settings import Settings
 from control_api.storage import Storage
+from control_api.uploads import check_image, document_text, read_upload, safe_filename
+from proctoring.sensitivity import Sensitivity
 
 recruiter_scheme = HTTPBearer(
     auto_error=False,
@@ -172,3 +177,107 @@ def get_link(
 
 
 LinkDep = Annotated[tuple[InterviewLink, Interview], Depends(get_link)]
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def present_upload(upload: UploadFile | None) -> UploadFile | None:
+    """Browsers send an empty part for a file input left empty: treat it as absent."""
+    if upload is None or (not upload.filename and not upload.size):
+        return None
+    return upload
+
+
+def required_text(value: str, field: str) -> str:
+    """``value`` trimmed, or 422: the form's ``min_length`` lets a blank one through."""
+    value = value.strip()
+    if not value:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field}: must not be empty or blank"
+        )
+    return value
+
+
+def email_address(value: str) -> str:
+    """``value`` trimmed, or 422 when it is not shaped like an address (a shape check
+    only: a typo in a real-looking address passes)."""
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "candidate_email: not an email address (expected name@example.com)",
+        )
+    return value
+
+
+def new_interview(
+    settings: SettingsDep,
+    title: Annotated[str, Form(min_length=1, max_length=200)],
+    candidate_name: Annotated[str, Form(min_length=1, max_length=200)],
+    candidate_email: Annotated[str, Form(min_length=3, max_length=320)],
+    resume: Annotated[UploadFile, File(description="PDF, DOCX or plain text")],
+    job_description: Annotated[
+        str | None, Form(max_length=200_000, description="Text, or send job_description_file")
+    ] = None,
+    job_description_file: Annotated[
+        UploadFile | None, File(description="PDF, DOCX or plain text")
+    ] = None,
+    reference_photo: Annotated[
+        UploadFile | None, File(description="JPEG or PNG of the candidate's face")
+    ] = None,
+    duration_minutes: Annotated[int, Form(ge=5, le=180)] = 30,
+    question_count: Annotated[int, Form(ge=1, le=30)] = 6,
+    sensitivity: Annotated[Sensitivity, Form()] = Sensitivity.STANDARD,
+) -> NewInterview:
+    """The ``POST /interviews`` form, every part read and checked before anything is
+    written (413, 415 and 422 name the field to fix), in the order of the form."""
+    title = required_text(title, "title")
+    candidate_name = required_text(candidate_name, "candidate_name")
+    candidate_email = email_address(candidate_email)
+    limits = {"max_chars": settings.max_document_chars, "max_pdf_pages": settings.max_pdf_pages}
+    resume_data = read_upload(resume, settings.max_document_bytes, "resume")
+    resume_text = document_text(resume_data, "resume", **limits).text
+
+    jd_upload = present_upload(job_description_file)
+    jd_text = (job_description or "").strip()
+    if jd_upload is not None and jd_text:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "job_description: send either the text or job_description_file, not both",
+        )
+    jd_filename: str | None = None
+    if jd_upload is not None:
+        jd_data = read_upload(jd_upload, settings.max_document_bytes, "job_description_file")
+        jd_text = document_text(jd_data, "job_description_file", **limits).text
+        jd_filename = safe_filename(jd_upload.filename, "job-description")
+    elif not jd_text:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "job_description: required: send the text in job_description "
+            "or a file in job_description_file",
+        )
+
+    photo_upload = present_upload(reference_photo)
+    photo = None
+    if photo_upload is not None:
+        photo = check_image(
+            read_upload(photo_upload, settings.max_image_bytes, "reference_photo"),
+            "reference_photo",
+        )
+    return NewInterview(
+        title=title,
+        candidate_name=candidate_name,
+        candidate_email=candidate_email,
+        job_description=jd_text,
+        job_description_filename=jd_filename,
+        resume_text=resume_text,
+        resume_filename=safe_filename(resume.filename, "resume"),
+        duration_minutes=duration_minutes,
+        question_count=question_count,
+        sensitivity=sensitivity,
+        reference_photo=photo,
+    )
+
+
+NewInterviewDep = Annotated[NewInterview, Depends(new_interview)]

@@ -3,7 +3,8 @@
 The agent's outbox retries until it hears back, so every message may arrive more
 than once, and an anomaly's end may even arrive before its start. Each anomaly is
 one row keyed by (interview, event id); each message state (started, ended) is
-applied at most once. A whole batch is one transaction; if a concurrent delivery
+applied at most once, folded into the row by :meth:`contracts.anomaly.AnomalyRecord.merged`
+(the one merge of an anomaly's versions). A whole batch is one transaction; if a concurrent delivery
 of the same ids wins a race, the batch is replayed and its rows count as duplicates.
 """
 
@@ -15,8 +16,9 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from control_api.models import ProctoringEvent, TranscriptTurn, utcnow
-from control_api.schemas import AnomalyMessage, IngestResult, TurnIn
+from contracts.anomaly import AnomalyEvent, AnomalyRecord, AnomalyState
+from control_api.models import ProctoringEvent, TranscriptTurn
+from control_api.schemas import IngestResult, TurnIn
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ _ATTEMPTS = 3
 
 
 def ingest_events(
-    session: Session, interview_id: str, messages: Sequence[AnomalyMessage]
+    session: Session, interview_id: str, messages: Sequence[AnomalyEvent]
 ) -> IngestResult:
     return commit_idempotent(session, lambda: _apply_events(session, interview_id, messages))
 
@@ -50,7 +52,7 @@ def commit_idempotent(session: Session, apply: Callable[[], IngestResult]) -> In
 
 
 def _apply_events(
-    session: Session, interview_id: str, messages: Sequence[AnomalyMessage]
+    session: Session, interview_id: str, messages: Sequence[AnomalyEvent]
 ) -> IngestResult:
     inserted = updated = duplicates = 0
     pending: dict[str, ProctoringEvent] = {}
@@ -72,42 +74,34 @@ def _apply_events(
     return IngestResult(inserted=inserted, updated=updated, duplicates=duplicates)
 
 
-def _new_event(interview_id: str, message: AnomalyMessage) -> ProctoringEvent:
-    ended = message.state == "ended"
-    return ProctoringEvent(
-        interview_id=interview_id,
-        id=message.id,
-        type=message.type,
-        severity=message.severity,
-        confidence=message.confidence,
-        started_at=message.started_at,
-        ended_at=message.ended_at if ended else None,
-        evidence=dict(message.evidence),
-        start_received=not ended,
-        end_received=ended,
-        message_version=message.v,
+def _new_event(interview_id: str, message: AnomalyEvent) -> ProctoringEvent:
+    row = ProctoringEvent.from_record(
+        AnomalyRecord.from_event(message).model_copy(update={"interview_id": interview_id})
     )
+    _mark_received(row, message)
+    row.message_version = message.v
+    return row
 
 
-def _merge_event(row: ProctoringEvent, message: AnomalyMessage) -> bool:
-    """Apply a start or end message to an existing row; False if already applied."""
-    if message.state == "started":
-        if row.start_received:
-            return False
-        row.start_received = True
-        row.started_at = message.started_at
-        # The end message, already applied, carries the final figures: keep them.
-        row.evidence = {**message.evidence, **row.evidence}
-    else:
-        if row.end_received:
-            return False
-        row.end_received = True
-        row.ended_at = message.ended_at or utcnow()
-        row.severity = message.severity
-        row.confidence = message.confidence
-        row.evidence = {**row.evidence, **message.evidence}
-    row.updated_at = utcnow()
+def _merge_event(row: ProctoringEvent, message: AnomalyEvent) -> bool:
+    """Fold a start or end message into an existing row; False if already applied."""
+    already = row.start_received if message.state is AnomalyState.STARTED else row.end_received
+    if already:
+        return False
+    stored = row.record()
+    incoming = AnomalyRecord.from_event(message).model_copy(
+        update={"interview_id": row.interview_id}
+    )
+    row.apply(incoming if stored is None else stored.merged(incoming))
+    _mark_received(row, message)
     return True
+
+
+def _mark_received(row: ProctoringEvent, message: AnomalyEvent) -> None:
+    if message.state is AnomalyState.STARTED:
+        row.start_received = True
+    else:
+        row.end_received = True
 
 
 def _apply_turns(session: Session, interview_id: str, turns: Sequence[TurnIn]) -> IngestResult:

@@ -12,10 +12,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from contracts.anomaly import AnomalyRecord
 from contracts.statuses import InterviewStatus
 
 
@@ -134,8 +136,17 @@ class InterviewLink(SQLModel, table=True):
     """Who a proctor link is for ("Hiring manager"), shown in who watched; None: "Proctor"."""
 
 
+def from_epoch(seconds: float) -> datetime:
+    """Epoch seconds (the wire's time, :mod:`contracts.anomaly`) as a stored timestamp."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 class ProctoringEvent(SQLModel, table=True):
-    """One anomaly (its start and end messages merged into one row)."""
+    """One anomaly: the columns of :class:`contracts.anomaly.AnomalyRecord` (its start and
+    end messages merged by :meth:`AnomalyRecord.merged`), plus which of the two messages
+    arrived (each is applied once). :meth:`from_record`, :meth:`record` and :meth:`apply`
+    are the only conversions between the record's epoch seconds and these timestamps.
+    """
 
     __tablename__ = "proctoring_event"
 
@@ -150,12 +161,60 @@ class ProctoringEvent(SQLModel, table=True):
     confidence: float
     started_at: datetime = Field(sa_column=_ts(index=True))
     ended_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    confirmed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    """When the start was confirmed (None on rows stored before it was kept: the start)."""
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     start_received: bool = False
     end_received: bool = False
     message_version: int = 1
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+    @classmethod
+    def from_record(cls, record: AnomalyRecord) -> ProctoringEvent:
+        started = from_epoch(record.started_at)
+        row = cls(
+            interview_id=record.interview_id,
+            id=record.id,
+            type=record.type.value,
+            severity=record.severity.value,
+            confidence=record.confidence,
+            started_at=started,
+        )
+        row.apply(record)
+        return row
+
+    def apply(self, record: AnomalyRecord) -> None:
+        """Store ``record``'s content in this row (its id and interview stay)."""
+        self.type = record.type.value
+        self.severity = record.severity.value
+        self.confidence = record.confidence
+        self.started_at = from_epoch(record.started_at)
+        self.ended_at = None if record.ended_at is None else from_epoch(record.ended_at)
+        self.confirmed_at = from_epoch(record.confirmed_at)
+        self.evidence = dict(record.evidence)
+        self.updated_at = utcnow()
+
+    def record(self) -> AnomalyRecord | None:
+        """The row as a record, or None if it holds what the contract no longer accepts
+        (a type or severity written by another version)."""
+        started = self.started_at.timestamp()
+        try:
+            return AnomalyRecord(
+                id=self.id,
+                interview_id=self.interview_id,
+                type=self.type,  # type: ignore[arg-type]  # validated into AnomalyType here
+                severity=self.severity,  # type: ignore[arg-type]
+                confidence=self.confidence,
+                started_at=started,
+                ended_at=None if self.ended_at is None else self.ended_at.timestamp(),
+                confirmed_at=started
+                if self.confirmed_at is None
+                else self.confirmed_at.timestamp(),
+                evidence=self.evidence or {},
+            )
+        except ValidationError:
+            return None
 
 
 class TranscriptTurn(SQLModel, table=True):

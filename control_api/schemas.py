@@ -8,24 +8,21 @@ candidate) anything about proctoring.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contracts.anomaly import AnomalyEvent
+from contracts.interview_context import Sensitivity
 from control_api.models import (
     FileKind,
     InterviewStatus,
     LinkRole,
     SpeakerRole,
 )
-from proctoring.sensitivity import Sensitivity
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-Severity = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
-MAX_EVIDENCE_JSON_CHARS = 64 * 1024
 
 
 class ErrorResponse(BaseModel):
@@ -188,71 +185,8 @@ class LinkSession(BaseModel):
 # --- agent -------------------------------------------------------------------------
 
 
-class AgentFileRef(BaseModel):
-    id: str
-    kind: FileKind
-    content_type: str
-    size_bytes: int
-    sha256: str
-    download_path: str = Field(description="GET it with the service token.")
-
-
-class AgentContext(BaseModel):
-    interview_id: str
-    title: str
-    status: InterviewStatus
-    candidate_name: str
-    candidate_identity: str
-    room: str
-    job_description: str
-    resume_text: str
-    duration_minutes: int
-    question_count: int
-    sensitivity: Sensitivity
-    enrollment: list[AgentFileRef] = Field(
-        description="Reference photo and baseline media, when present."
-    )
-    face_enrollment: str | None = Field(
-        None, description="Face embeddings (proctoring.face.FaceEnrollment JSON), when enrolled"
-    )
-    voice_enrollment: str | None = Field(
-        None, description="Voice embedding (proctoring.voice.VoiceEnrollment JSON), when enrolled"
-    )
-
-
-class AnomalyMessage(BaseModel):
-    """One ``proctoring.anomaly`` data-channel message (start or end of an anomaly)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    v: int = Field(default=1, ge=1)
-    id: ClientId
-    interview_id: str | None = None
-    type: EventType
-    state: Literal["started", "ended"]
-    severity: Severity
-    confidence: float = Field(ge=0.0, le=1.0)
-    started_at: datetime
-    ended_at: datetime | None = None
-    evidence: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("started_at", "ended_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("timestamps need a timezone (e.g. 2024-01-01T10:00:00Z)")
-        return value
-
-    @field_validator("evidence")
-    @classmethod
-    def _small_evidence(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(json.dumps(value, default=str)) > MAX_EVIDENCE_JSON_CHARS:
-            raise ValueError("evidence is too large: store images as snapshots and send their keys")
-        return value
-
-
 class EventBatch(BaseModel):
-    events: list[AnomalyMessage] = Field(min_length=1, max_length=500)
+    events: list[AnomalyEvent] = Field(min_length=1, max_length=500)
 
 
 class TurnIn(BaseModel):

@@ -122,14 +122,24 @@ class LocalStorage:
 
     def put(self, key: str, data: bytes, content_type: str) -> StoredObject:
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:  # a full disk or a file where a folder must be is the storage's failure
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write to the storage folder ({type(exc).__name__})"
+            ) from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_name, path)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise StorageError(
+                f"cannot write to the storage folder ({type(exc).__name__})"
+            ) from exc
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise

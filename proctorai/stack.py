@@ -143,6 +143,15 @@ class Stack:
             time.sleep(0.25)
         raise StackError(f"{spec.name} did not become healthy within {spec.start_timeout:.0f} s")
 
+    def alive(self, name: str) -> bool:
+        """Whether the service ``name`` was started and has not exited: what a caller
+        waiting on it beyond its health check (the demo, for the worker's readiness)
+        polls, so a crash ends the wait at once."""
+        return any(
+            service.spec.name == name and service.process.poll() is None
+            for service in self._running
+        )
+
     def wait(self, should_stop: threading.Event) -> int:
         """Block until ``should_stop`` is set or a service dies; return an exit code."""
         while not should_stop.wait(0.5):

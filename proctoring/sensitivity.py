@@ -81,17 +81,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 
 from contracts.anomaly import AnomalyType, Severity
+from contracts.interview_context import Sensitivity
 from proctoring.smoothing import SmoothingConfig
-
-
-class Sensitivity(StrEnum):
-    LENIENT = "lenient"
-    STANDARD = "standard"
-    STRICT = "strict"
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,9 +75,12 @@ FIXTURE_CATEGORY: dict[str, str] = {
 reuse these names for fixtures that start nothing."""
 
 STARTERS: dict[str, str] = {
-    "tests.livekit_server.TestLiveKitServer": INTEGRATION,
-    "tests.postgres_server.start_postgres": INTEGRATION,
-    "tests.served_api.served_api": INTEGRATION,
+    # tests/support/livekit_server.py and postgres_server.py re-export these: the key is
+    # where the object is defined (its __module__), not the name a test imports it by
+    "proctorai.private_servers.livekit.LiveKitServerProcess": INTEGRATION,
+    "proctorai.private_servers.postgres.start_postgres": INTEGRATION,
+    "proctorai.private_servers.worker.start_worker": INTEGRATION,
+    "tests.support.served_api.served_api": INTEGRATION,
     "tests.api.served.serve": INTEGRATION,
     "tests.security.launched.launched": INTEGRATION,
     "tests.agent.conftest.running_worker": INTEGRATION,

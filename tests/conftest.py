@@ -20,8 +20,8 @@ from tests.categories import (  # the category hooks, see tests/categories.py
     pytest_fixture_setup,
     pytest_runtest_setup,
 )
-from tests.livekit_server import TestLiveKitServer
-from tests.postgres_server import PostgresServer, start_postgres
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.postgres_server import PostgresServer, start_postgres
 
 __all__ = [
     "livekit_server",

@@ -78,7 +78,7 @@ def test_start_and_end_share_the_id_but_not_the_idempotency_key() -> None:
         {"ended_at": T0 + 1},  # started with ended_at
         {"state": "ended", "ended_at": T0 - 1},  # ends before it starts
         {"confidence": 1.2},
-        {"id": "not-a-uuid"},
+        {"id": "../../etc"},  # not an id a storage key or URL can carry
         {"type": "telepathy"},
         {"v": 2},
         {"started_at": -5.0},

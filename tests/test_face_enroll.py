@@ -7,7 +7,7 @@ import pytest
 
 from proctoring.face import FaceEnrollConfig, FaceEnrollment, enroll
 from proctoring.face.enroll import INCONSISTENT, NO_FACE, REFERENCE_MISMATCH, TWO_FACES
-from tests.face_images import blurred, darkened, photo, without_face
+from tests.support.face_images import blurred, darkened, photo, without_face
 
 OBAMA = ("obama.jpg", "obama2.jpg", "obama_480p.jpg")
 ONE = FaceEnrollConfig(min_frames=1)

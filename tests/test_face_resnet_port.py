@@ -15,7 +15,7 @@ from proctoring.face.encode import align, encode
 from proctoring.face.models import shared_encoder
 from proctoring.face.quality import brighten
 from proctoring.face.resnet import FaceEncoder, default_model_path
-from tests.face_images import blurred, darkened, on_webcam_canvas, photo
+from tests.support.face_images import blurred, darkened, on_webcam_canvas, photo
 
 TOLERANCE = 1e-5  # measured here: 3.3e-7 on embeddings, 5e-7 on distances
 

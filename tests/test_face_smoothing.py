@@ -21,7 +21,7 @@ from proctoring.face_signals import FACE_SIGNALS, face_readings, observe_face
 from proctoring.imaging import RGBImage
 from proctoring.monitor import ProctoringMonitor
 from proctoring.smoothing import Reading
-from tests.face_images import darkened, photo, webcam_frame
+from tests.support.face_images import darkened, photo, webcam_frame
 
 FPS = 2.0
 Scene = Callable[[int], RGBImage]

@@ -17,7 +17,7 @@ from proctoring.face import FaceEnrollment, FaceVerifier, Verdict, enroll, track
 from proctoring.face.detect import FaceBox
 from proctoring.face.track import FaceTracker, TrackConfig
 from proctoring.imaging import RGBImage, resize
-from tests.face_images import darkened, pasted, photo, webcam_frame, without_face
+from tests.support.face_images import darkened, pasted, photo, webcam_frame, without_face
 
 
 @pytest.fixture(scope="module")

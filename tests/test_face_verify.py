@@ -9,7 +9,7 @@ import pytest
 
 from proctoring.face import FaceEnrollment, FaceVerifier, Verdict, enroll
 from proctoring.face.verify import IN_BAND, NO_FACE
-from tests.face_images import blurred, darkened, on_webcam_canvas, photo, without_face
+from tests.support.face_images import blurred, darkened, on_webcam_canvas, photo, without_face
 
 
 @pytest.fixture(scope="module")

@@ -28,10 +28,10 @@ from numpy.typing import NDArray
 from pydantic import JsonValue
 
 from agent.api_client import APIError, ControlAPIClient
-from agent.context import InterviewContext
 from agent.proctor.signals import SignalReading
 from agent.settings import AgentSettings
 from contracts.anomaly import AnomalyType
+from contracts.interview_context import InterviewContext
 from proctoring.face import (
     FaceEnrollConfig,
     FaceEnrollment,

@@ -4,8 +4,9 @@ The stored anomaly rows become :class:`contracts.anomaly.AnomalyRecord` and go t
 :func:`proctoring.scorecard.compute_scorecard` with the anomalies the proctor dismissed
 (the newest decision per anomaly is in force). Nothing here reads the evaluator's
 output, so no language model can change a proctoring fact. A stored type or severity the
-scorecard does not know (a newer agent, say) is listed on the timeline as unscored rather
-than silently dropped.
+scorecard does not know (a row another version wrote: the contract refuses unknown types
+at ingest, so a newer agent's new type waits for the API that knows it) is listed on the
+timeline as unscored rather than silently dropped.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from contracts.anomaly import AnomalyRecord
 from control_api.models import (
     FileKind,
     Interview,
@@ -110,26 +109,6 @@ def decisions_in_force(decisions: list[Decision]) -> dict[str, DecisionKind]:
     return current
 
 
-def to_record(row: ProctoringEvent) -> AnomalyRecord | None:
-    """The scorecard's view of a stored row, or None if its type or severity is unknown."""
-    confirmed = row.evidence.get("confirmed_at")
-    started = row.started_at.timestamp()
-    try:
-        return AnomalyRecord(
-            id=row.id,
-            interview_id=row.interview_id,
-            type=row.type,  # type: ignore[arg-type]  # validated into AnomalyType here
-            severity=row.severity,  # type: ignore[arg-type]
-            confidence=row.confidence,
-            started_at=started,
-            ended_at=None if row.ended_at is None else row.ended_at.timestamp(),
-            confirmed_at=float(confirmed) if isinstance(confirmed, int | float) else started,
-            evidence={},
-        )
-    except ValidationError:
-        return None
-
-
 def _snapshots(
     session: Session, interview_id: str, storage: Storage, url_ttl: int
 ) -> dict[str, list[Snapshot]]:
@@ -171,7 +150,7 @@ def build_proctoring_section(
     decisions = load_decisions(session, interview.id)
     in_force = decisions_in_force(decisions)
     dismissed = {a for a, d in in_force.items() if d is DecisionKind.DISMISS}
-    records = {row.id: to_record(row) for row in rows}
+    records = {row.id: row.record() for row in rows}
     scorecard = compute_scorecard(
         [r for r in records.values() if r is not None],
         window.started_at.timestamp(),

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import time
@@ -39,7 +40,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt
 
+from contracts.retry import backoff, is_retryable_status
 from control_api.reports.models import WebhookDelivery
 from control_api.reports.schema import ReportDocument
 from control_api.reports.settings import ReportSettings
@@ -53,7 +56,6 @@ DELIVERY_HEADER = "X-ProctorAI-Delivery"
 EVENT_HEADER = "X-ProctorAI-Event"
 MAX_BACKOFF_SECONDS = 300.0
 DEFAULT_TOLERANCE_SECONDS = 300
-_RETRYABLE = frozenset({408, 429})
 _DELIVERY_NAMESPACE = uuid.UUID("3f0c8d2e-6c1b-5a7e-9d4f-2b8e1a6c9f30")
 
 
@@ -152,61 +154,101 @@ def deliver(
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     own = client is None
     http = client or httpx.Client(timeout=report_settings.ats_webhook_timeout_seconds)
-    status: int | None = None
-    error: str | None = None
-    attempt = 0
-    try:
-        for attempt in range(1, report_settings.ats_webhook_max_attempts + 1):
-            stamp = int(time.time())
-            headers = {
-                "Content-Type": "application/json",
-                EVENT_HEADER: event,
-                DELIVERY_HEADER: delivery_id,
-                TIMESTAMP_HEADER: str(stamp),
-                SIGNATURE_HEADER: signature(secret.get_secret_value(), stamp, body),
-            }
-            began = time.monotonic()
-            wait = report_settings.ats_webhook_backoff_seconds * 2 ** (attempt - 1)
-            retryable = True
-            try:
-                response = http.post(url, content=body, headers=headers)
-                status, error = response.status_code, None
-                ok = 200 <= status < 300
-                retryable = status >= 500 or status in _RETRYABLE
-                wait = max(wait, _retry_after(response))
-            except httpx.HTTPError as exc:
-                status, error, ok = None, type(exc).__name__, False
-            _log_attempt(
-                engine,
-                WebhookDelivery(
-                    delivery_id=delivery_id,
-                    interview_id=interview_id,
-                    event=event,
-                    target=_target(url),
-                    attempt=attempt,
-                    status_code=status,
-                    error=error,
-                    succeeded=ok,
-                    duration_ms=int((time.monotonic() - began) * 1000),
-                ),
-            )
-            if ok:
-                logger.info("webhook delivered: %s attempt=%d", interview_id, attempt)
-                return DeliveryResult(delivery_id, True, attempt, status, None)
+    exponential = backoff(report_settings.ats_webhook_backoff_seconds, MAX_BACKOFF_SECONDS)
+    numbers = itertools.count(1)
+
+    def attempt_once() -> _Attempt:
+        number = next(numbers)
+        outcome = _post(http, url, body, event, delivery_id, secret.get_secret_value())
+        _log_attempt(engine, outcome.row(delivery_id, interview_id, event, _target(url), number))
+        if outcome.ok:
+            logger.info("webhook delivered: %s attempt=%d", interview_id, number)
+        else:
             logger.warning(
                 "webhook attempt failed: %s attempt=%d status=%s error=%s",
                 interview_id,
-                attempt,
-                status,
-                error,
+                number,
+                outcome.status,
+                outcome.error,
             )
-            if not retryable or attempt == report_settings.ats_webhook_max_attempts:
-                break
-            sleep(min(wait, MAX_BACKOFF_SECONDS))
+        return outcome
+
+    def wait(state: RetryCallState) -> float:
+        """The exponential wait, or longer when the receiver asked (Retry-After)."""
+        asked = state.outcome.result().retry_after if state.outcome else 0.0
+        return min(max(exponential(state), asked), MAX_BACKOFF_SECONDS)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(report_settings.ats_webhook_max_attempts),
+        wait=wait,
+        retry=retry_if_result(lambda outcome: not outcome.ok and outcome.retryable),
+        sleep=sleep,
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    try:
+        last: _Attempt = retrying(attempt_once)
     finally:
         if own:
             http.close()
-    return DeliveryResult(delivery_id, False, attempt, status, error)
+    attempts = next(numbers) - 1
+    return DeliveryResult(
+        delivery_id, last.ok, attempts, last.status, None if last.ok else last.error
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    ok: bool
+    retryable: bool
+    status: int | None
+    error: str | None
+    retry_after: float
+    duration_ms: int
+
+    def row(
+        self, delivery_id: str, interview_id: str, event: str, target: str, number: int
+    ) -> WebhookDelivery:
+        return WebhookDelivery(
+            delivery_id=delivery_id,
+            interview_id=interview_id,
+            event=event,
+            target=target,
+            attempt=number,
+            status_code=self.status,
+            error=self.error,
+            succeeded=self.ok,
+            duration_ms=self.duration_ms,
+        )
+
+
+def _post(
+    http: httpx.Client, url: str, body: bytes, event: str, delivery_id: str, secret: str
+) -> _Attempt:
+    """One signed POST (a new timestamp and signature per attempt)."""
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        EVENT_HEADER: event,
+        DELIVERY_HEADER: delivery_id,
+        TIMESTAMP_HEADER: str(stamp),
+        SIGNATURE_HEADER: signature(secret, stamp, body),
+    }
+    began = time.monotonic()
+    try:
+        response = http.post(url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        elapsed = int((time.monotonic() - began) * 1000)
+        return _Attempt(False, True, None, type(exc).__name__, 0.0, elapsed)
+    elapsed = int((time.monotonic() - began) * 1000)
+    status = response.status_code
+    return _Attempt(
+        200 <= status < 300,
+        is_retryable_status(status),
+        status,
+        None,
+        _retry_after(response),
+        elapsed,
+    )
 
 
 def report_payload(document: ReportDocument, public_url: str) -> dict[str, Any]:

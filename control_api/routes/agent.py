@@ -23,25 +23,18 @@ from fastapi import (
 )
 from sqlmodel import Session
 
+from contracts.interview_context import EnrollmentFile, InterviewContext, Sensitivity
 from control_api import crud
 from control_api.deps import SessionDep, SettingsDep, StorageDep, require_service
 from control_api.enrollment.models import Modality
 from control_api.enrollment.service import enrollments_of
 from control_api.ingest import ingest_events, ingest_turns
-from control_api.lifecycle import InvalidTransition, lock_interview, transition
+from control_api.lifecycle import InvalidTransition
 from control_api.livekit_rooms import candidate_identity
-from control_api.models import (
-    FileKind,
-    Interview,
-    InterviewStatus,
-    StoredFile,
-    TransitionSource,
-)
+from control_api.models import Interview, InterviewStatus, StoredFile
 from control_api.reports.maintenance import generate_after_completion
 from control_api.routes.responses import bearer_errors, error_responses
 from control_api.schemas import (
-    AgentContext,
-    AgentFileRef,
     ClientId,
     ErrorResponse,
     EventBatch,
@@ -51,9 +44,10 @@ from control_api.schemas import (
     StatusChange,
     TranscriptBatch,
 )
-from control_api.storage import StorageError, make_key
+from control_api.services import snapshots, status_changes
+from control_api.services.status_changes import NoSuchInterview
+from control_api.storage import StorageError
 from control_api.uploads import check_image, read_upload
-from proctoring.sensitivity import Sensitivity
 
 logger = logging.getLogger(__name__)
 
@@ -76,13 +70,13 @@ def _download_path(interview_id: str, file_id: str) -> str:
     return f"/agent/interviews/{interview_id}/files/{file_id}"
 
 
-@router.get("/context", response_model=AgentContext, summary="What the agent needs to run")
-def get_context(interview_id: str, session: SessionDep) -> AgentContext:
+@router.get("/context", response_model=InterviewContext, summary="What the agent needs to run")
+def get_context(interview_id: str, session: SessionDep) -> InterviewContext:
     interview = _interview(session, interview_id)
     enrollment = [
-        AgentFileRef(
+        EnrollmentFile(
             id=row.id,
-            kind=FileKind(row.kind),
+            kind=row.kind,
             content_type=row.content_type,
             size_bytes=row.size_bytes,
             sha256=row.sha256,
@@ -91,7 +85,7 @@ def get_context(interview_id: str, session: SessionDep) -> AgentContext:
         for row in crud.files_of(session, interview_id, crud.ENROLLMENT_KINDS)
     ]
     stored = enrollments_of(session, interview.id)
-    return AgentContext(
+    return InterviewContext(
         interview_id=interview.id,
         title=interview.title,
         status=InterviewStatus(interview.status),
@@ -103,7 +97,7 @@ def get_context(interview_id: str, session: SessionDep) -> AgentContext:
         duration_minutes=interview.duration_minutes,
         question_count=interview.question_count,
         sensitivity=Sensitivity(interview.sensitivity),
-        enrollment=enrollment,
+        enrollment=tuple(enrollment),
         face_enrollment=stored.get(Modality.FACE.value),
         voice_enrollment=stored.get(Modality.VOICE.value),
     )
@@ -169,24 +163,17 @@ def post_lifecycle(
     background: BackgroundTasks,
     request: Request,
 ) -> StatusChange:
-    interview = lock_interview(session, interview_id)
-    if interview is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no interview with id {interview_id}")
     try:
-        result = transition(session, interview, body.status, TransitionSource.AGENT, body.reason)
+        change = status_changes.agent_status(session, interview_id, body.status, body.reason)
+    except NoSuchInterview as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except InvalidTransition as exc:
-        session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    session.commit()
-    if body.status is InterviewStatus.COMPLETED and result.status is InterviewStatus.COMPLETED:
-        # The agent says its interview is over; its outbox sends the oldest rows first, so
-        # the turns queued before this have arrived. Evaluate now, also when LiveKit's
-        # room_finished completed the interview first (changed is then False): that one
-        # waited for this. A retry while the report is being made, or once it is made
-        # (status evaluated), evaluates nothing (the claim in control_api.reports.service).
+    if change.evaluate:
         background.add_task(
             generate_after_completion, request.app.state.engine, settings, storage, interview_id
         )
+    result = change.result
     return StatusChange(
         id=interview_id,
         previous_status=result.previous,
@@ -213,37 +200,17 @@ def post_snapshot(
     _interview(session, interview_id)
     image = check_image(read_upload(file, settings.max_image_bytes, "file"), "file")
     try:
-        stored = storage.put(
-            make_key(interview_id, FileKind.SNAPSHOT.value, image.content_type),
-            image.data,
-            image.content_type,
-        )
-    except StorageError as exc:
+        row = snapshots.store_snapshot(session, storage, interview_id, image, event_id)
+    except snapshots.SnapshotNotStored as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the snapshot could not be stored: retry later"
         ) from exc
-    row = StoredFile(
-        interview_id=interview_id,
-        kind=FileKind.SNAPSHOT.value,
-        storage_key=stored.key,
-        content_type=stored.content_type,
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        event_id=event_id,
-    )
-    try:
-        session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        storage.delete(stored.key)
-        raise
     return SnapshotStored(
         id=row.id,
-        key=stored.key,
-        content_type=stored.content_type,
-        size_bytes=stored.size,
-        url=storage.url(stored.key, settings.media_url_ttl),
+        key=row.storage_key,
+        content_type=row.content_type,
+        size_bytes=row.size_bytes,
+        url=storage.url(row.storage_key, settings.media_url_ttl),
         download_path=_download_path(interview_id, row.id),
     )
 

@@ -2,25 +2,30 @@
 
 LiveKit keeps nothing: a proctor who opens the page late (or reloads it) missed every
 message sent before. The page loads this list first, then merges the live messages in
-by anomaly id. Times are epoch seconds, as on the data channel
-(:class:`contracts.anomaly.AnomalyEvent`), so both sources share one shape; snapshot
-URLs are signed afresh, since the ones in stored evidence may have expired.
+by anomaly id. Each item is the stored :class:`contracts.anomaly.AnomalyRecord` with its
+``state``, the very fields of a ``proctoring.anomaly`` message (epoch seconds included),
+so both sources share one shape; snapshot URLs are signed afresh, since the ones in
+stored evidence may have expired.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import logging
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from contracts.anomaly import AnomalyRecord
 from control_api.deps import LinkDep, SessionDep, SettingsDep, StorageDep
 from control_api.models import FileKind, Interview, LinkRole, ProctoringEvent, StoredFile
 from control_api.reports.models import AnomalyDecision
 from control_api.routes.responses import error_responses, link_errors
 from control_api.settings import Settings
 from control_api.storage import InvalidKey, Storage, StorageError
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/links", tags=["links (candidate and proctor pages)"])
 
@@ -33,17 +38,10 @@ class DecisionView(BaseModel):
     decided_at: float
 
 
-class AnomalyView(BaseModel):
-    """One stored anomaly, shaped like a ``proctoring.anomaly`` message."""
+class AnomalyView(AnomalyRecord):
+    """One stored anomaly, shaped like a ``proctoring.anomaly`` message, with the
+    proctor's latest decision on it."""
 
-    id: str
-    type: str
-    state: str
-    severity: str
-    confidence: float
-    started_at: float
-    ended_at: float | None
-    evidence: dict[str, Any]
     decision: DecisionView | None = None
 
 
@@ -97,22 +95,21 @@ def _latest_decisions(session: Session, interview_id: str) -> dict[str, Decision
 
 def _view(
     event: ProctoringEvent, snapshot: str | None, decision: DecisionView | None
-) -> AnomalyView:
-    evidence = dict(event.evidence or {})
+) -> AnomalyView | None:
+    record = event.record()
+    if record is None:
+        logger.warning(
+            "anomaly %s of interview %s is not shown: unknown type or severity",
+            event.id,
+            event.interview_id,
+        )
+        return None
+    evidence = dict(record.evidence)
     evidence.pop("snapshot_url", None)
     if snapshot is not None:
         evidence["snapshot_url"] = snapshot
-    return AnomalyView(
-        id=event.id,
-        type=event.type,
-        state="ended" if event.ended_at is not None else "started",
-        severity=event.severity,
-        confidence=event.confidence,
-        started_at=event.started_at.timestamp(),
-        ended_at=event.ended_at.timestamp() if event.ended_at else None,
-        evidence=evidence,
-        decision=decision,
-    )
+    fields = record.model_dump(exclude={"state"}) | {"evidence": evidence}
+    return AnomalyView(**fields, decision=decision)
 
 
 @router.get(
@@ -137,5 +134,9 @@ def proctor_history(
     decisions = _latest_decisions(session, interview.id)
     return AnomalyHistory(
         interview_id=interview.id,
-        anomalies=[_view(e, snapshots.get(e.id), decisions.get(e.id)) for e in events],
+        anomalies=[
+            view
+            for e in events
+            if (view := _view(e, snapshots.get(e.id), decisions.get(e.id))) is not None
+        ],
     )

@@ -10,50 +10,34 @@ and the catch-up round of :mod:`control_api.reports.maintenance` after a restart
 leaving, or the candidate joining, wakes the agent supervisor
 (:mod:`control_api.agent_supervisor`), which dispatches the agent again if the room stays
 without one. A participant whose link was revoked starts nothing and is removed
-(:mod:`control_api.room_access`), as is a proctor past ``MAX_PROCTORS``.
+(:mod:`control_api.room_access`), as is a proctor past ``MAX_PROCTORS``. Recording and the
+lifecycle effect are :mod:`control_api.services.livekit_webhooks`; this module verifies the
+webhook and does what follows in the room.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from livekit import api
-from sqlalchemy import Engine
-from sqlmodel import Session, select
 
-from control_api.lifecycle import InvalidTransition, lock_interview, transition
 from control_api.livekit_rooms import (
     AGENT_PREFIX,
     CANDIDATE_PREFIX,
     PROCTOR_PREFIX,
     LiveKitUnavailable,
-    participant_role,
-)
-from control_api.models import (
-    Interview,
-    InterviewStatus,
-    LinkRole,
-    RoomEvent,
-    TransitionSource,
-    utcnow,
 )
 from control_api.reports.maintenance import generate_after_completion
-from control_api.room_access import must_leave
 from control_api.schemas import ErrorResponse, WebhookResult
+from control_api.services.livekit_webhooks import apply_webhook
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["livekit"])
-
-RECORDED_EVENTS = frozenset(
-    {"room_started", "room_finished", "participant_joined", "participant_left"}
-)
 
 
 @router.post(
@@ -96,17 +80,6 @@ async def livekit_webhook(request: Request) -> WebhookResult:
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """What a webhook did: the answer, and what the route must do next."""
-
-    result: WebhookResult
-    intruder: bool = False
-    """A participant whose link is revoked or unknown (removed; starts nothing)."""
-    completed: bool = False
-    """The room's end completed the interview."""
-
-
 async def _keep_the_room_to_its_links(
     state: Any, interview_id: str, participant: api.ParticipantInfo, intruder: bool
 ) -> None:
@@ -130,77 +103,8 @@ async def _evaluate_after_drain(state: Any, interview_id: str) -> None:
     )
 
 
-def apply_webhook(engine: Engine, event: api.WebhookEvent) -> Applied:
-    """Record the event and apply its lifecycle effect, once per webhook id."""
-    if event.event not in RECORDED_EVENTS or not event.room.name:
-        return Applied(WebhookResult(event=event.event, interview_id=None, applied=False))
-    with Session(engine, expire_on_commit=False) as session:
-        found = session.exec(select(Interview.id).where(Interview.room_name == event.room.name))
-        interview_id = found.first()
-        if interview_id is None:
-            return Applied(WebhookResult(event=event.event, interview_id=None, applied=False))
-        session.rollback()
-        interview = lock_interview(session, interview_id)
-        if interview is None:
-            return Applied(WebhookResult(event=event.event, interview_id=None, applied=False))
-        intruder = event.event == "participant_joined" and must_leave(
-            session, interview, event.participant.identity, dict(event.participant.attributes)
-        )
-        event_id = event.id or f"{event.event}:{event.room.sid}:{event.participant.sid}"
-        if session.get(RoomEvent, event_id) is not None:
-            # a retry: record nothing again, but an intruder is still removed
-            seen = WebhookResult(event=event.event, interview_id=interview_id, applied=False)
-            return Applied(seen, intruder=intruder)
-        identity = event.participant.identity or None
-        role = participant_role(identity) if identity else None
-        occurred = datetime.fromtimestamp(event.created_at, UTC) if event.created_at else utcnow()
-        session.add(
-            RoomEvent(
-                id=event_id[:64],
-                interview_id=interview_id,
-                event=event.event,
-                participant_identity=identity,
-                participant_role=role,
-                occurred_at=occurred,
-            )
-        )
-        target = _lifecycle_effect(event.event, role, InterviewStatus(interview.status))
-        completed = False
-        if target is not None and not intruder:
-            try:
-                moved = transition(
-                    session, interview, target, TransitionSource.LIVEKIT, event.event
-                )
-                completed = moved.changed and moved.status is InterviewStatus.COMPLETED
-            except InvalidTransition:
-                logger.info("webhook transition not applicable: %s", interview_id)
-        session.commit()
-        logger.info(
-            "webhook recorded: %s event=%s%s",
-            interview_id,
-            event.event,
-            " (intruder removed)" if intruder else "",
-        )
-        recorded = WebhookResult(event=event.event, interview_id=interview_id, applied=True)
-        return Applied(recorded, intruder=intruder, completed=completed)
-
-
 def _needs_agent_check(event: api.WebhookEvent) -> bool:
     identity = event.participant.identity
     if event.event == "participant_left":
         return identity.startswith(AGENT_PREFIX)
     return event.event == "participant_joined" and identity.startswith(CANDIDATE_PREFIX)
-
-
-def _lifecycle_effect(
-    event: str, role: str | None, current: InterviewStatus
-) -> InterviewStatus | None:
-    if (
-        event == "participant_joined"
-        and role == LinkRole.CANDIDATE.value
-        and current in {InterviewStatus.CREATED, InterviewStatus.READY}
-    ):
-        return InterviewStatus.IN_PROGRESS
-    if event == "room_finished" and current is InterviewStatus.IN_PROGRESS:
-        return InterviewStatus.COMPLETED
-    return None

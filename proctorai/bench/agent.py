@@ -43,8 +43,6 @@ from typing import Any
 import httpx
 import psutil
 
-from proctorai.resources import DEMO_DIR
-
 STATS_MESSAGE = "proctor frame stats"
 IDLE_SECONDS = 6.0
 
@@ -82,6 +80,7 @@ class Stack:
     def start(self) -> None:
         from control_api.app import create_app
         from control_api.settings import Settings
+        from proctorai.private_servers import start_worker
 
         self.livekit.start()
         settings = Settings(
@@ -111,7 +110,6 @@ class Stack:
             "LIVEKIT_API_KEY": self.livekit.api_key,
             "LIVEKIT_API_SECRET": self.livekit.api_secret,
             "AGENT_NAME": self.agent_name,
-            "AGENT_HTTP_PORT": str(self.worker_port),
             "AGENT_MAX_JOBS": str(self.max_jobs),
             "FACE_METHOD": self.face_method,
             "HEARTBEAT_INTERVAL": "1",
@@ -123,32 +121,11 @@ class Stack:
             "ANSWER_TIMEOUT": "8",
             "CANDIDATE_GONE_GRACE": "2",  # jobs end (and log their stats) soon after
         }
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "agent.worker", "start"],
-            env=env,
-            stdout=open(self.workdir / "worker.log", "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_registered(timeout=90)
-
-    def _wait_registered(self, timeout: float) -> None:
-        """Wait for the worker's "registered worker" log line.
-
-        Its HTTP endpoint answers before it has registered with livekit-server, and a
-        dispatch created while no worker of that name is registered is dropped by the
-        server ("not dispatching agent job since no worker is available"): that was why
-        earlier runs never received a job request.
-        """
-        assert self.worker is not None
-        log = self.workdir / "worker.log"
-        deadline = time.monotonic() + timeout
-        while True:
-            text = log.read_text(errors="replace") if log.exists() else ""
-            if '"message": "registered worker"' in text:
-                return
-            if self.worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker did not register; see {log}")
-            time.sleep(0.3)
+        started = start_worker(env, self.workdir / "worker.log", self.worker_port)
+        self.worker = started.process
+        # a dispatch created before the worker registers is dropped by livekit-server
+        # ("no worker is available"): that was why early runs never received a job
+        started.wait_ready(timeout=90)
 
     def wait_for_stats(self, jobs: int, timeout: float) -> None:
         """Wait until ``jobs`` jobs have logged their closing frame statistics."""
@@ -178,20 +155,21 @@ class Stack:
         self.livekit.stop()
 
     async def interview(self, http: httpx.AsyncClient) -> dict[str, Any]:
-        demo = DEMO_DIR
+        from proctorai.demo.form import interview_form
+
+        data, files = interview_form(
+            title="Benchmark",
+            candidate_name="Bench Candidate",
+            candidate_email="bench@example.com",
+            duration_minutes=30,
+            question_count=10,
+            sensitivity=self.sensitivity,
+        )
         response = await http.post(
             "/interviews",
             headers={"Authorization": f"Bearer {self.recruiter_key}"},
-            data={
-                "title": "Benchmark",
-                "candidate_name": "Bench Candidate",
-                "candidate_email": "bench@example.com",
-                "job_description": (demo / "job_description.txt").read_text(),
-                "duration_minutes": "30",
-                "question_count": "10",
-                "sensitivity": self.sensitivity,
-            },
-            files={"resume": ("resume.txt", (demo / "resume.txt").read_bytes(), "text/plain")},
+            data=data,
+            files=files,
         )
         response.raise_for_status()
         body: dict[str, Any] = response.json()

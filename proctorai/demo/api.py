@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from proctorai.demo.form import interview_form
 from proctorai.demo.inputs import InputError
 
 
@@ -49,26 +50,22 @@ class DemoAPI:
     async def create_interview(
         self, sample_dir: Path, *, question_count: int, duration_minutes: int
     ) -> dict[str, Any]:
-        """POST /interviews with the sample resume and job description."""
+        """POST /interviews with the sample resume and job description (as a file)."""
+        data, files = interview_form(
+            title="Senior Backend Engineer (demo)",
+            duration_minutes=duration_minutes,
+            question_count=question_count,
+            sensitivity="standard",
+            job_description=None,
+            resume=("resume.txt", (sample_dir / "resume.txt").read_bytes(), "text/plain"),
+            job_description_file=(
+                "job_description.txt",
+                (sample_dir / "job_description.txt").read_bytes(),
+                "text/plain",
+            ),
+        )
         response = await self._http.post(
-            "/interviews",
-            headers=self._recruiter,
-            data={
-                "title": "Senior Backend Engineer (demo)",
-                "candidate_name": "Jordan Example",
-                "candidate_email": "jordan@example.com",
-                "duration_minutes": str(duration_minutes),
-                "question_count": str(question_count),
-                "sensitivity": "standard",
-            },
-            files={
-                "resume": ("resume.txt", (sample_dir / "resume.txt").read_bytes(), "text/plain"),
-                "job_description_file": (
-                    "job_description.txt",
-                    (sample_dir / "job_description.txt").read_bytes(),
-                    "text/plain",
-                ),
-            },
+            "/interviews", headers=self._recruiter, data=data, files=files
         )
         if response.status_code in (401, 403):
             raise DemoError(

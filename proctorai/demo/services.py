@@ -14,7 +14,10 @@ busy would leave the interview waiting for an interviewer that never comes.
 
 The agent's health check answers before its worker has registered with livekit-server
 (20-40 s later on a busy machine), and a dispatch made before that is dropped; so a
-stack started here is ready only once the agent has logged its registration.
+stack started here is ready only once the worker's readiness route says it has registered
+(:func:`proctorai.private_servers.wait_ready`). ``proctorai up`` itself does not wait for
+it: the control API dispatches again when no agent joins (``AGENT_JOIN_TIMEOUT``), which
+is enough for a person, but the demo's script runs on a clock.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from pathlib import Path
 from types import TracebackType
 
 from control_api.settings import Settings
+from proctorai.private_servers.worker import WorkerNotReady, ready_url, wait_ready
 from proctorai.stack import Stack, StackError, http_ok
 
 _SHOWN = (" healthy (", " stopped", "exited with code")
-_REGISTERED = "registered worker"
 REGISTER_TIMEOUT = 180.0
 
 
@@ -42,14 +45,11 @@ class DemoStack:
         self._say = say
         self._lock = threading.Lock()
         self._stack: Stack | None = None
-        self._registered = threading.Event()
         self.started = False
 
     def _output(self, line: str) -> None:
         with self._lock, self.log_path.open("a", encoding="utf-8") as log:
             log.write(line + "\n")
-        if "agent |" in line and _REGISTERED in line:
-            self._registered.set()
         if any(marker in line for marker in _SHOWN):
             self._say(line.strip())
 
@@ -64,18 +64,21 @@ class DemoStack:
             "Starting the stack (livekit-server, control API, agent worker); "
             f"its logs go to {self.log_path}"
         )
-        self._stack = Stack(output=self._output)
+        stack = self._stack = Stack(output=self._output)
         self.started = True
         try:
             for spec in build_services(self.settings):
                 if spec.name == "agent" and "AGENT_CPU_LIMIT" not in os.environ:
                     spec.env["AGENT_CPU_LIMIT"] = ""
-                self._stack.start(spec)
-            if not self._registered.wait(REGISTER_TIMEOUT):
-                raise StackError(
-                    f"the agent worker did not register with livekit-server within "
-                    f"{REGISTER_TIMEOUT:.0f} s (see {self.log_path})"
+                stack.start(spec)
+            try:
+                wait_ready(
+                    ready_url(self.settings.agent_http_port),
+                    REGISTER_TIMEOUT,
+                    alive=lambda: stack.alive("agent"),
                 )
+            except WorkerNotReady as exc:
+                raise StackError(f"{exc} (see {self.log_path})") from None
             self._say("agent | registered with livekit-server")
         except BaseException:
             self._stack.stop()

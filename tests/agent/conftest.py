@@ -18,14 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-from livekit.agents import AgentServer, JobExecutorType
+from livekit.agents import JobExecutorType
 
 from agent.settings import AgentSettings
-from agent.worker import build_server, stop_leftover_flusher
-from proctorai.resources import DEMO_DIR
-from tests.livekit_server import TestLiveKitServer
-from tests.served_api import ServedAPI, served_api
+from agent.worker import ProctorAIServer, build_server
 from tests.support.baseline import record_baseline_async
+from tests.support.interviews import created, post_interview_async
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import ServedAPI, served_api
 
 RECRUITER_KEY = "agent-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "agent-tests-service-token-0123456789"
@@ -83,7 +83,7 @@ def agent_settings(
 
 
 @asynccontextmanager
-async def running_worker(settings: AgentSettings) -> AsyncIterator[AgentServer]:
+async def running_worker(settings: AgentSettings) -> AsyncIterator[ProctorAIServer]:
     """The real worker, in this process, registered with the livekit-server."""
     server = build_server(settings, job_executor_type=JobExecutorType.THREAD, port=0)
     registered = asyncio.Event()
@@ -94,7 +94,7 @@ async def running_worker(settings: AgentSettings) -> AsyncIterator[AgentServer]:
         yield server
     finally:
         await server.aclose()
-        await stop_leftover_flusher()
+        await server.stop_leftover_flusher()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
@@ -106,24 +106,15 @@ async def create_interview(
     """POST /interviews as a recruiter, with the demo resume and job description; then the
     candidate's accepted face and voice baseline (of the simulated candidate's face and
     speaker) through the join link, unless ``baseline`` is False."""
-    demo = DEMO_DIR
     async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
-        response = await http.post(
-            "/interviews",
-            headers=api.recruiter,
-            data={
-                "title": "Senior Backend Engineer",
-                "candidate_name": "Jordan Example",
-                "candidate_email": "jordan@example.com",
-                "job_description": (demo / "job_description.txt").read_text(),
-                "duration_minutes": str(duration_minutes),
-                "question_count": str(question_count),
-                "sensitivity": "standard",
-            },
-            files={"resume": ("resume.txt", (demo / "resume.txt").read_bytes(), "text/plain")},
+        response = await post_interview_async(
+            http,
+            api.recruiter,
+            duration_minutes=duration_minutes,
+            question_count=question_count,
+            sensitivity="standard",
         )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
+    body = created(response)
     if baseline:
         await record_baseline_async(api.url, body["candidate_link"])
     return body

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from agent.context import InterviewContext, interview_id_from_job
+from agent.context import interview_id_from_job
+from contracts.interview_context import InterviewContext
 
 
 def test_interview_id_comes_from_the_dispatch_metadata() -> None:
@@ -21,8 +23,23 @@ def test_a_job_naming_no_interview_is_refused() -> None:
         interview_id_from_job("{}", "some-room")
 
 
+_BODY = {
+    "interview_id": "i1",
+    "title": "Engineer",
+    "status": "ready",
+    "candidate_name": "A B",
+    "candidate_identity": "candidate-i1",
+    "room": "interview-i1",
+    "job_description": "job",
+    "resume_text": "resume",
+    "duration_minutes": 15,
+    "question_count": 3,
+    "sensitivity": "strict",
+}
+
+
 def test_context_from_the_api_body() -> None:
-    context = InterviewContext.from_api(
+    context = InterviewContext.model_validate(
         {
             "interview_id": "i1",
             "title": "Engineer",
@@ -50,3 +67,16 @@ def test_context_from_the_api_body() -> None:
     assert context.duration_minutes == 15
     assert [f.id for f in context.files("reference_photo", "baseline_image")] == ["f1"]
     assert context.files("baseline_audio") == []
+
+
+def test_a_context_missing_a_field_is_refused_not_guessed() -> None:
+    """The agent once filled a missing duration with 20 and questions with 5 of its own."""
+    with pytest.raises(ValidationError) as refused:
+        InterviewContext.model_validate({"interview_id": "i1", "title": "Engineer"})
+    missing = {str(e["loc"][0]) for e in refused.value.errors() if e["type"] == "missing"}
+    assert {"duration_minutes", "question_count", "sensitivity"} <= missing
+
+
+def test_a_field_a_newer_api_adds_is_ignored() -> None:
+    body = {**_BODY, "something_new": 1}
+    assert InterviewContext.model_validate(body).interview_id == "i1"

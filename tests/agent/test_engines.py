@@ -118,7 +118,6 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
     """The API stores the baseline's embeddings (never the voice recording): the agent
     enrolls from them, and falls back to live enrollment when they are unusable."""
     from agent.api_client import ControlAPIClient
-    from agent.context import InterviewContext
     from agent.proctor.engines import (
         BASELINE,
         build_face_signals,
@@ -126,6 +125,7 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
         shared_voice_encoder,
     )
     from agent.settings import AgentSettings
+    from contracts.interview_context import InterviewContext
     from proctoring.face import enroll
     from proctoring.voice.audio_io import load_audio
     from proctoring.voice.enroll import enroll_voice
@@ -133,11 +133,23 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
     face = enroll([_frame("obama.jpg"), _frame("obama2.jpg"), _frame("obama.jpg")])
     assert face.enrollment is not None
     voice = enroll_voice(load_audio(speaker_files(CANDIDATE_SPEAKER)[0]), shared_voice_encoder())
-    body = {"interview_id": "i-1", "candidate_name": "A. Candidate"}
+    body = {
+        "interview_id": "i-1",
+        "title": "Engineer",
+        "status": "in_progress",
+        "candidate_name": "A. Candidate",
+        "candidate_identity": "candidate-i-1",
+        "room": "interview-i-1",
+        "job_description": "",
+        "resume_text": "",
+        "duration_minutes": 10,
+        "question_count": 3,
+        "sensitivity": "standard",
+    }
     settings = AgentSettings(_env_file=None)  # type: ignore[call-arg]
     client = ControlAPIClient("http://127.0.0.1:9", "unused")  # nothing to download
     try:
-        stored = InterviewContext.from_api(
+        stored = InterviewContext.model_validate(
             {
                 **body,
                 "face_enrollment": face.enrollment.to_json(),
@@ -151,7 +163,7 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
         readings = _by_signal(face_adapter.analyze(_frame("biden.jpg"), 2.0))
         assert readings[AnomalyType.FACE_MISMATCH] is Reading.ANOMALOUS
 
-        broken = InterviewContext.from_api(
+        broken = InterviewContext.model_validate(
             {**body, "face_enrollment": "{not json", "voice_enrollment": '{"model": "x"}'}
         )
         assert (await build_face_signals(broken, client, settings)).enrollment_source == LIVE

@@ -17,6 +17,7 @@ from agent.outbox import Outbox, OutboxKind
 from agent.outbox_status import OutboxCollector, health_problem
 from proctorai.private_servers import UvicornThread
 from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
+from tests.support.served_api import serving
 
 INTERVIEW = "itv-outbox"
 
@@ -36,10 +37,8 @@ def recorded() -> Recorded:
 
 @pytest.fixture
 def api(recorded: Recorded) -> Iterator[UvicornThread]:
-    server = UvicornThread(build_recorder_app(recorded))
-    server.start()
-    yield server
-    server.stop()
+    with serving(build_recorder_app(recorded)) as server:
+        yield server
 
 
 @pytest.fixture

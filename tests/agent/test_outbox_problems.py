@@ -25,21 +25,21 @@ from agent.delivery import OutboxFlusher
 from agent.outbox import Outbox, OutboxKind
 from agent.outbox_status import health_problem
 from tests.agent.conftest import SERVICE_TOKEN, RunningAPI, create_interview
-from tests.served_api import stored_rows
+from tests.support.anomalies import anomaly_json
+from tests.support.served_api import stored_rows
 
 OLD_TOKEN = "the-service-token-before-rotation-0123"
 
 
 def _event(interview_id: str) -> dict[str, Any]:
-    return {
-        "id": f"evt-{uuid.uuid4().hex[:12]}",
-        "interview_id": interview_id,
-        "type": "no_face",
-        "state": "started",
-        "severity": "medium",
-        "confidence": 0.9,
-        "started_at": datetime.now(UTC).isoformat(),
-    }
+    return anomaly_json(
+        f"evt-{uuid.uuid4().hex[:12]}",
+        interview_id=interview_id,
+        type="no_face",
+        severity="medium",
+        confidence=0.9,
+        started_at=time.time(),
+    )
 
 
 def _turn(text: str = "Hello.") -> dict[str, Any]:

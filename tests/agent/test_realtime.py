@@ -36,8 +36,9 @@ from proctorai.sim.media import (
 from proctorai.sim.tokens import candidate_token
 from tests.agent.recorder_app import TOKEN, Recorded, build_recorder_app
 from tests.fakes.openai_realtime import FakeRealtimeServer, RealtimeScript
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 from tests.support.rooms import create_room
+from tests.support.served_api import serving
 
 pytestmark = [pytest.mark.slow]
 
@@ -53,10 +54,8 @@ def recorded() -> Recorded:
 
 @pytest.fixture
 def api_server(recorded: Recorded) -> Iterator[UvicornThread]:
-    server = UvicornThread(build_recorder_app(recorded))
-    server.start()
-    yield server
-    server.stop()
+    with serving(build_recorder_app(recorded)) as server:
+        yield server
 
 
 def _agent_token(livekit: TestLiveKitServer) -> str:

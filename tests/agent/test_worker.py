@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from livekit import api
+from livekit.agents import JobExecutorType
 
 from agent.outbox import Outbox, OutboxKind
+from agent.worker import build_server
 from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType, Severity, new_anomaly_id
 from proctorai.private_servers import free_tcp_port as free_port
+from proctorai.private_servers.worker import ready_url, wait_ready
 from tests.agent.conftest import RunningAPI, agent_settings, create_interview, running_worker
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 
 async def _agents_in(lk: api.LiveKitAPI, room: str) -> list[str]:
@@ -150,3 +156,69 @@ async def test_the_health_check_fails_while_the_api_refuses_the_service_token(
             await asyncio.sleep(0.2)
         assert response.text == "OK"
         assert Outbox(fixed.resolved_outbox_path).pending_count() == 0
+
+
+@contextlib.asynccontextmanager
+async def held_connection(target: str, gate: asyncio.Event) -> AsyncIterator[str]:
+    """A TCP relay to ``target`` (``ws://host:port``) that connects nobody until ``gate``
+    is set: the worker reaches the real livekit-server, only later."""
+    host, port = urlsplit(target).hostname, urlsplit(target).port
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await gate.wait()
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, port)
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    relay_server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    relay_port = relay_server.sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{relay_port}"
+    finally:
+        relay_server.close()
+
+
+async def test_the_readiness_route_answers_only_once_the_worker_has_registered(
+    tmp_path: Path, control_api: RunningAPI, livekit_server: TestLiveKitServer
+) -> None:
+    """``GET /ready`` says 503 while the worker's HTTP server is up but it has not yet
+    registered with livekit-server (a dispatch then would be dropped), and 200 with the
+    worker id once it has: what the demo, the benchmarks and the fault tests wait on
+    instead of reading the log. The registration is held back by a relay in front of the
+    real server, so the 503 is seen for certain."""
+    gate = asyncio.Event()
+    async with held_connection(livekit_server.url, gate) as held_url:
+        settings = agent_settings(tmp_path, control_api, livekit_server, livekit_url=held_url)
+        server = build_server(settings, job_executor_type=JobExecutorType.THREAD, port=0)
+        started = asyncio.Event()
+        server.on("worker_started", started.set)
+        task = asyncio.create_task(server.run(devmode=True))
+        try:
+            await asyncio.wait_for(started.wait(), timeout=30)
+            url = ready_url(server.worker_info.http_port)
+            async with httpx.AsyncClient(timeout=5) as http:
+                before = await http.get(url)
+                assert before.status_code == 503
+                assert before.text == "not registered with livekit-server yet"
+                assert server.registered_id is None
+                gate.set()
+                deadline = time.monotonic() + 30
+                while (after := await http.get(url)).status_code != 200:
+                    assert time.monotonic() < deadline, f"never ready: {after.text}"
+                    await asyncio.sleep(0.2)
+            assert after.json() == {"worker_id": server.id}
+            assert server.id != "unregistered"
+            assert await asyncio.to_thread(wait_ready, url, 5) == server.id
+        finally:
+            gate.set()
+            await server.aclose()
+            await server.stop_leftover_flusher()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

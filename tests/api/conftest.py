@@ -18,9 +18,10 @@ from sqlmodel import Session, SQLModel, select
 from control_api.app import create_app
 from control_api.settings import Settings
 from tests.api import documents
-from tests.livekit_server import TestLiveKitServer
-from tests.postgres_server import PostgresServer
 from tests.support.baseline import record_baseline
+from tests.support.interviews import interview_form
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.postgres_server import PostgresServer
 
 RECRUITER_KEY = "recruiter-key-for-tests-0123456789"
 SERVICE_TOKEN = "service-token-for-tests-0123456789"
@@ -65,7 +66,7 @@ class Api:
 
     def interview_form(self, **overrides: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """(form fields, files) of a valid interview; override or drop (None) any."""
-        data: dict[str, Any] = {
+        defaults: dict[str, Any] = {
             "title": "Backend engineer, first round",
             "candidate_name": "Ada Example",
             "candidate_email": "ada@example.com",
@@ -73,8 +74,6 @@ class Api:
             "duration_minutes": "20",
             "question_count": "4",
             "sensitivity": "standard",
-        }
-        files: dict[str, Any] = {
             "resume": (
                 "resume.pdf",
                 documents.pdf_bytes(documents.RESUME_LINES),
@@ -82,13 +81,7 @@ class Api:
             ),
             "reference_photo": ("me.jpg", documents.face_jpeg(), "image/jpeg"),
         }
-        for key, value in overrides.items():
-            target = files if key in {"resume", "reference_photo", "job_description_file"} else data
-            if value is None:
-                target.pop(key, None)
-            else:
-                target[key] = value
-        return data, files
+        return interview_form(**{**defaults, **overrides})
 
     def create(self, **overrides: Any) -> Any:
         data, files = self.interview_form(**overrides)

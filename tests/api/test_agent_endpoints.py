@@ -8,24 +8,17 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
+from contracts.interview_context import InterviewContext
 from control_api.models import ProctoringEvent, StoredFile, TranscriptTurn
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, Api
+from tests.support.anomalies import anomaly_json
 
 
-def _anomaly(event_id: str, initial_state: str, **extra: Any) -> dict[str, Any]:
-    message = {
-        "v": 1,
-        "id": event_id,
-        "type": "face_mismatch",
-        "state": initial_state,
-        "severity": "high",
-        "confidence": 0.91,
-        "started_at": "2025-03-01T10:00:05Z",
-        "evidence": {"distance": 0.71},
-    }
-    if initial_state == "ended":
-        message["ended_at"] = "2025-03-01T10:00:12Z"
+def _anomaly(interview: str, event_id: str, initial_state: str, **extra: Any) -> dict[str, Any]:
+    """A valid message (face_mismatch, 10:00:05 to 10:00:12), ``extra`` overriding its
+    fields; raw values (a bad id, a string time) are set after it was built."""
+    message = anomaly_json(event_id, initial_state, interview_id=interview)
     message.update(extra)
     return message
 
@@ -50,6 +43,7 @@ def test_context_has_what_the_agent_needs(api: Api) -> None:
     assert "payment APIs" in context["resume_text"]
     assert (context["duration_minutes"], context["question_count"]) == (20, 4)
     assert "candidate_email" not in context
+    assert InterviewContext.model_validate(context).files("reference_photo")  # the agent's model
     [photo] = context["enrollment"]
     assert photo["kind"] == "reference_photo"
     download = api.client.get(photo["download_path"], headers=api.service)
@@ -62,7 +56,10 @@ def test_event_batches_are_idempotent(api: Api) -> None:
     interview = api.create_ok(reference_photo=None)["id"]
     path = f"/agent/interviews/{interview}/events"
     batch = {
-        "events": [_anomaly("ev-1", "started"), _anomaly("ev-2", "started", type="multiple_faces")]
+        "events": [
+            _anomaly(interview, "ev-1", "started"),
+            _anomaly(interview, "ev-2", "started", type="multiple_faces"),
+        ]
     }
     first = api.client.post(path, json=batch, headers=api.service)
     assert first.json() == {"inserted": 2, "updated": 0, "duplicates": 0}
@@ -71,13 +68,17 @@ def test_event_batches_are_idempotent(api: Api) -> None:
     assert api.count(ProctoringEvent) == 2
 
     # The end completes the same row, once.
-    end = {"events": [_anomaly("ev-1", "ended", confidence=0.95, evidence={"frames": 14})]}
+    end = {
+        "events": [_anomaly(interview, "ev-1", "ended", confidence=0.95, evidence={"frames": 14})]
+    }
     assert api.client.post(path, json=end, headers=api.service).json()["updated"] == 1
     assert api.client.post(path, json=end, headers=api.service).json()["duplicates"] == 1
     assert api.count(ProctoringEvent) == 2
 
     # An end that overtakes its start: one row, both applied.
-    late = {"events": [_anomaly("ev-3", "ended"), _anomaly("ev-3", "started")]}
+    late = {
+        "events": [_anomaly(interview, "ev-3", "ended"), _anomaly(interview, "ev-3", "started")]
+    }
     assert api.client.post(path, json=late, headers=api.service).json() == {
         "inserted": 1,
         "updated": 1,
@@ -101,7 +102,8 @@ def test_event_batches_are_idempotent(api: Api) -> None:
     ("message", "fragment"),
     [
         ({"interview_id": "another"}, "names interview another, but was posted to"),
-        ({"started_at": "2025-03-01T10:00:05"}, "timestamps need a timezone"),
+        ({"started_at": 1e13}, "time must be epoch seconds (UTC) between 1970 and the year 9999"),
+        ({"started_at": "2025-03-01T10:00:05Z"}, "started_at: Input should be a valid number"),
         ({"confidence": 1.5}, "confidence: Input should be less than or equal to 1"),
         ({"state": "paused"}, "state: Input should be 'started' or 'ended'"),
         ({"evidence": {"image": "x" * 70_000}}, "evidence is too large"),
@@ -111,7 +113,12 @@ def test_event_batches_are_idempotent(api: Api) -> None:
 def test_bad_events_are_refused_whole(api: Api, message: dict[str, Any], fragment: str) -> None:
     interview = api.create_ok(reference_photo=None)["id"]
     before = api.state()
-    batch = {"events": [_anomaly("fine", "started"), _anomaly("bad", "started", **message)]}
+    batch = {
+        "events": [
+            _anomaly(interview, "fine", "started"),
+            _anomaly(interview, "bad", "started", **message),
+        ]
+    }
     response = api.client.post(
         f"/agent/interviews/{interview}/events", json=batch, headers=api.service
     )
@@ -219,7 +226,9 @@ def test_agent_endpoints_need_the_service_token(
     calls = [
         api.client.get(f"{base}/context", headers=headers),
         api.client.post(
-            f"{base}/events", json={"events": [_anomaly("a", "started")]}, headers=headers
+            f"{base}/events",
+            json={"events": [_anomaly(interview, "a", "started")]},
+            headers=headers,
         ),
         api.client.post(f"{base}/transcript", json={"turns": [_turn("t")]}, headers=headers),
         api.client.post(f"{base}/lifecycle", json={"status": "ready"}, headers=headers),

@@ -9,22 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.conftest import Api
+from tests.support.anomalies import anomaly_json
 
 
-def _event(event_id: str, state: str) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "v": 1,
-        "id": event_id,
-        "type": "face_mismatch",
-        "state": state,
-        "severity": "high",
-        "confidence": 0.9,
-        "started_at": "2025-03-01T10:00:05Z",
-        "evidence": {"distance": 0.71},
-    }
-    if state == "ended":
-        message["ended_at"] = "2025-03-01T10:00:12Z"
-    return message
+def _event(interview: str, event_id: str, state: str) -> dict[str, Any]:
+    return anomaly_json(event_id, state, interview_id=interview, confidence=0.9)
 
 
 def _turn(turn_id: str, role: str, text: str, minute: int) -> dict[str, Any]:
@@ -40,7 +29,11 @@ def _turn(turn_id: str, role: str, text: str, minute: int) -> dict[str, Any]:
 def test_resume_ends_what_was_left_open_and_says_what_was_said(api: Api) -> None:
     interview = api.create_ok()["id"]
     base = f"/agent/interviews/{interview}"
-    events = [_event("closed", "started"), _event("closed", "ended"), _event("open", "started")]
+    events = [
+        _event(interview, "closed", "started"),
+        _event(interview, "closed", "ended"),
+        _event(interview, "open", "started"),
+    ]
     assert api.client.post(f"{base}/events", json={"events": events}, headers=api.service)
     turns = [
         _turn("t1", "interviewer", "Welcome.", 0),
@@ -64,7 +57,7 @@ def test_resume_ends_what_was_left_open_and_says_what_was_said(api: Api) -> None
 
     # the dead job's own end, delivered late from its outbox, is a duplicate, not a change
     late = api.client.post(
-        f"{base}/events", json={"events": [_event("open", "ended")]}, headers=api.service
+        f"{base}/events", json={"events": [_event(interview, "open", "ended")]}, headers=api.service
     ).json()
     assert late["duplicates"] == 1
 

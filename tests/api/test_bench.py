@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from proctorai.bench.api.__main__ import render
 from proctorai.bench.api.run import BenchConfig, run_benchmark
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 
 def test_short_run_has_no_errors_and_stores_each_event_once(

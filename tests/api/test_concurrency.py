@@ -12,21 +12,23 @@ from control_api.app import create_app
 from control_api.models import Interview, ProctoringEvent, TranscriptTurn
 from tests.api.conftest import Api
 from tests.api.served import serve
-from tests.livekit_server import free_tcp_port
+from tests.support.anomalies import T0, anomaly_json
+from tests.support.livekit_server import free_tcp_port
 
 WRITERS = 50
 
 
-def _event(event_id: str, state: str) -> dict[str, object]:
-    return {
-        "id": event_id,
-        "type": "no_face",
-        "state": state,
-        "severity": "medium",
-        "confidence": 0.8,
-        "started_at": "2025-03-01T10:00:00Z",
-        "ended_at": "2025-03-01T10:00:04Z" if state == "ended" else None,
-    }
+def _event(interview: str, event_id: str, state: str) -> dict[str, object]:
+    return anomaly_json(
+        event_id,
+        state,
+        interview_id=interview,
+        type="no_face",
+        severity="medium",
+        confidence=0.8,
+        started_at=T0,
+        ended_at=T0 + 4 if state == "ended" else None,
+    )
 
 
 def test_burst_of_concurrent_writers(api_factory: Callable[..., Api]) -> None:
@@ -39,12 +41,15 @@ def test_burst_of_concurrent_writers(api_factory: Callable[..., Api]) -> None:
             with httpx.Client(base_url=base, headers=api.service, timeout=60) as http:
                 statuses = []
                 # Every writer also re-sends its neighbour's event: duplicates race.
-                batch = [_event(f"ev-{n}", "started"), _event(f"ev-{(n + 1) % WRITERS}", "started")]
+                batch = [
+                    _event(interview, f"ev-{n}", "started"),
+                    _event(interview, f"ev-{(n + 1) % WRITERS}", "started"),
+                ]
                 for path, body in (
                     (f"/agent/interviews/{interview}/events", {"events": batch}),
                     (
                         f"/agent/interviews/{interview}/events",
-                        {"events": [_event(f"ev-{n}", "ended")]},
+                        {"events": [_event(interview, f"ev-{n}", "ended")]},
                     ),
                     (
                         f"/agent/interviews/{interview}/transcript",

@@ -12,7 +12,7 @@ from livekit import api as lkapi
 from control_api.models import Interview, InterviewLink, StoredFile
 from tests.api import documents
 from tests.api.conftest import SERVICE_TOKEN, Api
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
+from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
 
 
 async def _find_room(server: TestLiveKitServer, name: str) -> lkapi.Room | None:

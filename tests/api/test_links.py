@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from control_api.models import InterviewLink
 from tests.api.conftest import Api
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 
 async def _dispatches(server: TestLiveKitServer, room: str) -> list[lkapi.AgentDispatch]:

@@ -24,8 +24,9 @@ from control_api.livekit_rooms import candidate_identity
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, make_settings
 from tests.api.served import serve
-from tests.livekit_server import TestLiveKitServer
 from tests.support.baseline import record_baseline_async
+from tests.support.interviews import created, post_interview_async
+from tests.support.livekit_server import TestLiveKitServer
 
 AGENT_LIKE = "agent-under-test"
 
@@ -79,19 +80,16 @@ async def test_candidate_and_proctor_in_a_real_room(
     rooms: list[rtc.Room] = []
     with serve(app, port) as base:
         async with httpx.AsyncClient(base_url=base, timeout=20) as http:
-            created = await http.post(
-                "/interviews",
-                headers=headers,
-                data={
-                    "title": "Realtime room check",
-                    "candidate_name": "Ada Example",
-                    "candidate_email": "ada@example.com",
-                    "job_description": "\n".join(documents.JOB_LINES),
-                },
-                files={"resume": ("cv.docx", documents.docx_bytes(documents.RESUME_LINES))},
+            response = await post_interview_async(
+                http,
+                headers,
+                title="Realtime room check",
+                candidate_name="Ada Example",
+                candidate_email="ada@example.com",
+                job_description="\n".join(documents.JOB_LINES),
+                resume=("cv.docx", documents.docx_bytes(documents.RESUME_LINES)),
             )
-            assert created.status_code == 201, created.text
-            interview = created.json()
+            interview = created(response)
             await record_baseline_async(base, interview["candidate_link"])
             interview_id = interview["id"]
             candidate_token = interview["candidate_link"].rsplit("/", 1)[1]

@@ -28,8 +28,9 @@ from livekit import rtc
 from control_api.app import create_app
 from tests.api.conftest import RECRUITER_KEY, make_settings
 from tests.api.served import serve
-from tests.livekit_server import TestLiveKitServer
 from tests.support.baseline import link_token, record_baseline_async
+from tests.support.interviews import created, post_interview_async
+from tests.support.livekit_server import TestLiveKitServer
 
 HEADERS = {"Authorization": f"Bearer {RECRUITER_KEY}"}
 
@@ -53,19 +54,16 @@ async def _served(
 
 
 async def _interview(http: httpx.AsyncClient) -> dict[str, Any]:
-    created = await http.post(
-        "/interviews",
-        headers=HEADERS,
-        data={
-            "title": "Room access check",
-            "candidate_name": "Ada Example",
-            "candidate_email": "ada@example.com",
-            "job_description": "Backend engineer: Python, PostgreSQL.",
-        },
-        files={"resume": ("cv.txt", b"Python developer", "text/plain")},
+    response = await post_interview_async(
+        http,
+        HEADERS,
+        title="Room access check",
+        candidate_name="Ada Example",
+        candidate_email="ada@example.com",
+        job_description="Backend engineer: Python, PostgreSQL.",
+        resume=("cv.txt", b"Python developer", "text/plain"),
     )
-    assert created.status_code == 201, created.text
-    body: dict[str, Any] = created.json()
+    body = created(response)
     await record_baseline_async(str(http.base_url), body["candidate_link"])
     return body
 

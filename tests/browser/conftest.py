@@ -25,8 +25,8 @@ from tests.browser.media import (
     write_speech_wav,
     write_y4m,
 )
-from tests.livekit_server import TestLiveKitServer
-from tests.served_api import ServedAPI, served_api
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import ServedAPI, served_api
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"

@@ -7,10 +7,8 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from proctorai.resources import DEMO_DIR
 from tests.browser.media import FACES
-
-DEMO = DEMO_DIR
+from tests.support.interviews import interview_form
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,25 @@ async def create_interview(
     questions: int = 3,
     reference_photo: Path | None = FACES / "obama2.jpg",
 ) -> CreatedInterview:
-    """Fill in and send the form; return the links the page shows."""
-    await page.get_by_label("Title").fill(title)
-    await page.get_by_label("Candidate's name").fill("Jordan Example")
-    await page.get_by_label("Candidate's email").fill("jordan@example.com")
-    await page.get_by_label("Resume (PDF, DOCX or text)").set_input_files(str(DEMO / "resume.txt"))
-    await page.get_by_label("Text", exact=True).fill((DEMO / "job_description.txt").read_text())
-    await page.get_by_label("Duration (minutes)").fill(str(duration_minutes))
-    await page.get_by_label("Questions").fill(str(questions))
-    await page.get_by_label("Proctoring sensitivity").select_option("standard")
+    """Fill in and send the form with the values every test's interview has
+    (:func:`tests.support.interviews.interview_form`); return the links the page shows."""
+    data, files = interview_form(
+        title=title,
+        duration_minutes=duration_minutes,
+        question_count=questions,
+        sensitivity="standard",
+    )
+    resume_name, resume, resume_type = files["resume"]
+    await page.get_by_label("Title").fill(data["title"])
+    await page.get_by_label("Candidate's name").fill(data["candidate_name"])
+    await page.get_by_label("Candidate's email").fill(data["candidate_email"])
+    await page.get_by_label("Resume (PDF, DOCX or text)").set_input_files(
+        {"name": resume_name, "mimeType": resume_type, "buffer": resume}
+    )
+    await page.get_by_label("Text", exact=True).fill(data["job_description"])
+    await page.get_by_label("Duration (minutes)").fill(data["duration_minutes"])
+    await page.get_by_label("Questions").fill(data["question_count"])
+    await page.get_by_label("Proctoring sensitivity").select_option(data["sensitivity"])
     if reference_photo is not None:
         await page.get_by_label("Reference photo of the candidate").set_input_files(
             str(reference_photo)

@@ -15,7 +15,6 @@ import pytest
 from PIL import Image
 from playwright.async_api import Browser, async_playwright, expect
 
-from proctorai.resources import DEMO_DIR
 from tests.browser.conftest import (
     CHROMIUM,
     FakeMedia,
@@ -32,25 +31,21 @@ from tests.browser.media import (
     write_speech_wav,
     write_y4m,
 )
+from tests.support.interviews import created, post_interview_async
 
 PHONE = {"width": 390, "height": 844}
 
 
 async def _candidate_link(site: Site) -> str:
-    demo = DEMO_DIR
-    async with httpx.AsyncClient(base_url=site.url, headers=site.recruiter, timeout=30) as http:
-        answer = await http.post(
-            "/interviews",
-            data={
-                "title": "Support engineer",
-                "candidate_name": "Sam Example",
-                "candidate_email": "sam@example.com",
-                "job_description": (demo / "job_description.txt").read_text(),
-            },
-            files={"resume": ("resume.txt", (demo / "resume.txt").read_bytes(), "text/plain")},
+    async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
+        answer = await post_interview_async(
+            http,
+            site.recruiter,
+            title="Support engineer",
+            candidate_name="Sam Example",
+            candidate_email="sam@example.com",
         )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["candidate_link"])
+    return str(created(answer)["candidate_link"])
 
 
 async def test_refused_camera_gets_plain_help_on_a_phone(browser: Browser, site: Site) -> None:

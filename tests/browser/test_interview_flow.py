@@ -29,7 +29,7 @@ from tests.browser.conftest import (
     screenshot,
 )
 from tests.browser.pages import CreatedInterview, create_interview, record_baseline, sign_in
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 pytestmark = [pytest.mark.slow]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from proctorai.resources import DEMO_DIR
 from tests.browser.conftest import Site
+from tests.support.interviews import created, post_interview_async
 
 
 async def test_pages_carry_their_security_headers(site: Site) -> None:
@@ -49,21 +49,15 @@ async def test_assets_and_livekit_client_are_served_and_nothing_else(site: Site)
 
 
 async def test_the_anomaly_history_is_for_proctor_links_only(site: Site) -> None:
-    demo = DEMO_DIR
     async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
-        created = await http.post(
-            "/interviews",
-            headers=site.recruiter,
-            data={
-                "title": "Data engineer",
-                "candidate_name": "Alex Example",
-                "candidate_email": "alex@example.com",
-                "job_description": (demo / "job_description.txt").read_text(),
-            },
-            files={"resume": ("resume.txt", (demo / "resume.txt").read_bytes(), "text/plain")},
+        answer = await post_interview_async(
+            http,
+            site.recruiter,
+            title="Data engineer",
+            candidate_name="Alex Example",
+            candidate_email="alex@example.com",
         )
-        assert created.status_code == 201, created.text
-        links = created.json()
+        links = created(answer)
         proctor = links["proctor_link"].rsplit("/", 1)[1]
         candidate = links["candidate_link"].rsplit("/", 1)[1]
         history = await http.get(f"/links/{proctor}/events")

@@ -27,7 +27,7 @@ from tests.agent.conftest import (
 )
 from tests.browser.conftest import SERVICE_TOKEN, Site, screenshot
 from tests.browser.media import FACES
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 pytestmark = [pytest.mark.slow]
 

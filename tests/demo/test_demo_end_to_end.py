@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from proctorai.private_servers.worker import WorkerNotReady, ready_url, wait_ready
+
 pytestmark = [pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -42,36 +44,28 @@ def _free_base(size: int) -> int:
 
 
 class Lines:
-    """The lines a child process printed so far, read by a thread."""
+    """The lines a child process printed so far, read by a thread (which also keeps its
+    pipe from filling up and blocking it)."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
         self.lines: list[str] = []
-        self._changed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
+            self.lines.append(line.rstrip("\n"))
 
-    def wait_for(self, needle: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not any(needle in line for line in self.lines):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.process.poll() is not None:
-                    tail = "\n".join(self.lines[-40:])
-                    raise AssertionError(f"{needle!r} not printed; last lines:\n{tail}")
-                self._changed.wait(min(remaining, 1.0))
+    def tail(self, count: int = 40) -> str:
+        return "\n".join(self.lines[-count:])
 
 
 @pytest.fixture()
 def stack(tmp_path: Path) -> Iterator[dict[str, str]]:
     """`proctorai up` with its own ports and DATA_DIR; yields its environment once the
-    agent worker has registered with livekit-server (jobs dispatched earlier are lost)."""
+    agent worker says it has registered with livekit-server (``GET /ready``: the demo's
+    script runs on a clock, and a job dispatched earlier waits for the API's redispatch)."""
     base = _free_base(6)
     env = {
         key: value
@@ -98,7 +92,16 @@ def stack(tmp_path: Path) -> Iterator[dict[str, str]]:
         text=True,
     )
     try:
-        Lines(process).wait_for("registered worker", timeout=300)
+        lines = Lines(process)
+        try:
+            wait_ready(
+                ready_url(int(env["AGENT_HTTP_PORT"])),
+                timeout=300,
+                alive=lambda: process.poll() is None,
+                what="the worker of `proctorai up`",
+            )
+        except WorkerNotReady as exc:
+            raise AssertionError(f"{exc}; last lines:\n{lines.tail()}") from None
         yield env
     finally:
         process.send_signal(signal.SIGINT)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.stack import FaultStack
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def stack(
         # the one that gets the first interview is killed, the other takes over
         workers = [stack.start_worker("a"), stack.start_worker("b")]
         for worker in workers:
-            worker.wait_registered(timeout=120)
+            worker.wait_ready(timeout=120)
         yield stack
     finally:
         stack.stop()

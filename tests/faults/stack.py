@@ -14,8 +14,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,19 +23,18 @@ from livekit import api as lkapi
 
 from control_api.app import create_app
 from control_api.settings import Settings
-from proctorai.private_servers import UvicornThread
+from proctorai.private_servers import UvicornThread, start_worker
 from proctorai.private_servers import free_tcp_port as free_port
-from proctorai.resources import DEMO_DIR
-from tests.livekit_server import TestLiveKitServer
-from tests.served_api import Stored, stored_rows
+from proctorai.private_servers.worker import WorkerProcess as StartedWorker
 from tests.support.baseline import record_baseline_async
+from tests.support.interviews import created, post_interview_async
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import Stored, stored_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO = DEMO_DIR
 RECRUITER_KEY = "fault-tests-recruiter-key-0123456789"
 SERVICE_TOKEN = "fault-tests-service-token-0123456789"
 LINK_SECRET = "fault-tests-link-secret-0123456789abcdef"
-REGISTERED = '"message": "registered worker"'
 
 # Offline interviewer timings of the workers: short answers, fast speech, and a grace
 # long enough for the candidate's reconnect (longer than candidate_left's 10 s debounce).
@@ -57,30 +54,12 @@ WORKER_ENV = {
 
 
 @dataclass
-class WorkerProcess:
-    """One worker process group and its log."""
+class WorkerProcess(StartedWorker):
+    """One worker process group (readiness and log from :class:`StartedWorker`), its
+    name and its data folder (a restarted worker reuses it, so its outbox)."""
 
     name: str
     data_dir: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def wait_registered(self, timeout: float) -> None:
-        """Wait for the "registered worker" line: a dispatch made earlier would be dropped."""
-        deadline = time.monotonic() + timeout
-        while REGISTERED not in self.log_text():
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker {self.name} exited; see {self.log}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"worker {self.name} did not register; see {self.log}")
-            time.sleep(0.2)
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
     def kill(self) -> None:
         """SIGKILL the worker and its job processes at once (a crashed machine)."""
@@ -165,18 +144,10 @@ class FaultStack:
             "LIVEKIT_API_KEY": self.livekit.api_key,
             "LIVEKIT_API_SECRET": self.livekit.api_secret,
             "AGENT_NAME": self.agent_name,
-            "AGENT_HTTP_PORT": str(free_port()),
         }
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "agent.worker", "start"],
-                env=env,
-                cwd=REPO_ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: killed with its jobs
-            )
-        worker = WorkerProcess(name, data_dir, process, log)
+        # its own process group: killed with its jobs
+        started = start_worker(env, log, free_port(), cwd=REPO_ROOT, own_session=True)
+        worker = WorkerProcess(started.process, started.port, started.log, name, data_dir)
         self.workers.append(worker)
         return worker
 
@@ -190,10 +161,10 @@ class FaultStack:
     def live_worker(self) -> WorkerProcess:
         """A registered, running worker (starting one if every worker is gone)."""
         for worker in self.workers:
-            if worker.alive and REGISTERED in worker.log_text():
+            if worker.ready():
                 return worker
         worker = self.start_worker(f"spare{len(self.workers)}")
-        worker.wait_registered(timeout=90)
+        worker.wait_ready(timeout=90)
         return worker
 
     def stop(self) -> None:
@@ -207,22 +178,14 @@ class FaultStack:
 
     async def create_interview(self, *, questions: int, minutes: int = 5) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
-            response = await http.post(
-                "/interviews",
-                headers=self.recruiter,
-                data={
-                    "title": "Senior Backend Engineer",
-                    "candidate_name": "Jordan Example",
-                    "candidate_email": "jordan@example.com",
-                    "job_description": (DEMO / "job_description.txt").read_text(),
-                    "duration_minutes": str(minutes),
-                    "question_count": str(questions),
-                    "sensitivity": "standard",
-                },
-                files={"resume": ("resume.txt", (DEMO / "resume.txt").read_bytes(), "text/plain")},
+            response = await post_interview_async(
+                http,
+                self.recruiter,
+                duration_minutes=minutes,
+                question_count=questions,
+                sensitivity="standard",
             )
-            assert response.status_code == 201, response.text
-            body: dict[str, Any] = response.json()
+        body = created(response)
         await record_baseline_async(self.url, body["candidate_link"])
         return body
 

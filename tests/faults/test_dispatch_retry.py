@@ -28,8 +28,8 @@ from tests.agent.conftest import (
     open_link,
     running_worker,
 )
-from tests.livekit_server import TestLiveKitServer
-from tests.served_api import served_api
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import served_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -206,7 +206,7 @@ async def test_killed_worker_is_replaced_and_proctoring_continues(stack: FaultSt
     try:
         if leftovers.pending_count(interview_id):
             restarted = stack.start_worker("a-again", first.data_dir)
-            await asyncio.to_thread(restarted.wait_registered, 90)
+            await asyncio.to_thread(restarted.wait_ready, 90)
             await wait_until(
                 lambda: leftovers.pending_count(interview_id) == 0, WAIT, "leftovers flushed"
             )

@@ -19,7 +19,7 @@ from livekit.rtc._ffi_client import FfiClient
 
 from agent.stream_close import close_stream
 from proctorai.sim.media import FRAME_HEIGHT, FRAME_WIDTH, face_path, frame_from_image
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 from tests.support.rooms import create_room
 
 pytestmark = [pytest.mark.slow]

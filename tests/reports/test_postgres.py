@@ -17,9 +17,9 @@ from control_api.reports.schema import DecisionKind
 from control_api.reports.service import generate_report, read_report, record_decision
 from control_api.settings import Settings
 from control_api.storage import Storage, build_storage
-from tests.postgres_server import PostgresServer
 from tests.reports import interview_data as data
 from tests.reports.conftest import make_settings, seed_interview
+from tests.support.postgres_server import PostgresServer
 
 
 @pytest.fixture

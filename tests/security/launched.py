@@ -18,7 +18,7 @@ from control_api.server import api_bind, uvicorn_options
 from control_api.settings import Settings
 from tests.api.conftest import make_settings
 from tests.api.served import serve
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
+from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
 
 
 def launch_settings(

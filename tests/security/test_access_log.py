@@ -20,8 +20,9 @@ import pytest
 
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY
-from tests.livekit_server import TestLiveKitServer
 from tests.security.launched import launch_settings, launched
+from tests.support.interviews import created, post_interview
+from tests.support.livekit_server import TestLiveKitServer
 
 
 class _Lines(logging.Handler):
@@ -50,26 +51,22 @@ def test_served_paths_are_logged_without_their_tokens(
         logging.getLogger("uvicorn.access").addHandler(access_lines)  # after uvicorn's config
         with httpx.Client(base_url=base, timeout=30) as http:
             recruiter = {"Authorization": f"Bearer {RECRUITER_KEY}"}
-            created = http.post(
-                "/interviews",
-                headers=recruiter,
-                data={
-                    "title": "Access log",
-                    "candidate_name": "Ada Example",
-                    "candidate_email": "ada@example.com",
-                    "job_description": "\n".join(documents.JOB_LINES),
-                },
-                files={
-                    "resume": (
+            body = created(
+                post_interview(
+                    http,
+                    recruiter,
+                    title="Access log",
+                    candidate_name="Ada Example",
+                    candidate_email="ada@example.com",
+                    job_description="\n".join(documents.JOB_LINES),
+                    resume=(
                         "resume.pdf",
                         documents.pdf_bytes(documents.RESUME_LINES),
                         "application/pdf",
                     ),
-                    "reference_photo": ("me.jpg", documents.face_jpeg(), "image/jpeg"),
-                },
+                    reference_photo=("me.jpg", documents.face_jpeg(), "image/jpeg"),
+                )
             )
-            assert created.status_code == 201, created.text
-            body = created.json()
             candidate = body["candidate_link"].rsplit("/", 1)[1]
             proctor = body["proctor_link"].rsplit("/", 1)[1]
             detail = http.get(f"/interviews/{body['id']}", headers=recruiter).json()

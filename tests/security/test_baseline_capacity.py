@@ -24,8 +24,8 @@ from control_api.enrollment.models import BiometricEnrollment
 from control_api.models import FileKind, StoredFile
 from proctoring import face, voice
 from tests.api.conftest import Api
-from tests.face_images import FACES
 from tests.security.credentials import assert_refusal, token_of
+from tests.support.face_images import FACES
 
 HOLD_SECONDS = 15.0  # how long the first check is held at most (the fix needs far less)
 PHOTOS = ("obama.jpg", "obama2.jpg", "obama3.jpg")

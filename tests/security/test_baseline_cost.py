@@ -20,10 +20,10 @@ from PIL import Image
 
 from tests.api import documents
 from tests.api.conftest import Api
-from tests.face_images import FACES
 from tests.security import bombs
 from tests.security.cost import measured
 from tests.security.credentials import Answer, assert_refusal, token_of
+from tests.support.face_images import FACES
 
 # A request refused from the image headers must not grow the process by more than
 # this, nor spend more CPU (today: 1.7 GB, 14 s).

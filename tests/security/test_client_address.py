@@ -23,9 +23,9 @@ from control_api import server
 from control_api.settings import Settings
 from proctorai.cli import build_services
 from tests.api.conftest import RECRUITER_KEY
-from tests.livekit_server import TestLiveKitServer
 from tests.security.credentials import assert_refusal
 from tests.security.launched import launch_settings, launched
+from tests.support.livekit_server import TestLiveKitServer
 
 LIMIT = 5
 WRONG = "Bearer guessed-key"

@@ -20,10 +20,10 @@ import pytest
 from playwright.async_api import Request, async_playwright
 
 from tests.api.conftest import Api
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
 from tests.reports.conftest import seed_interview
 from tests.security.credentials import assert_refusal, token_of
 from tests.security.launched import launch_settings, launched
+from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SWAGGER_DIST = ROOT / "node_modules" / "swagger-ui-dist"

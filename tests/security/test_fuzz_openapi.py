@@ -31,9 +31,10 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from control_api.app import create_app
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, SERVICE_TOKEN, make_settings
-from tests.api.served import serve
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
 from tests.security.credentials import TRACE_MARKERS, token_of
+from tests.support.interviews import created, post_interview
+from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import serving
 
 EXAMPLES_PER_MODE = 10
 FUZZ_SETTINGS = settings(
@@ -60,29 +61,25 @@ def served_api(
         rate_limit_link_uses_per_minute=0,
         rate_limit_failed_auth_per_minute=0,
     )
-    with serve(create_app(settings_), free_tcp_port()) as base:
-        yield base
+    with serving(create_app(settings_)) as server:
+        yield server.url
 
 
 def _fresh_interview(base: str) -> dict[str, str]:
     """Path values that point at real things: an interview with a stored file, links."""
     with httpx.Client(base_url=base, timeout=30) as http:
-        created = http.post(
-            "/interviews",
-            headers={"Authorization": f"Bearer {RECRUITER_KEY}"},
-            data={
-                "title": "Fuzzed interview",
-                "candidate_name": "Ada Example",
-                "candidate_email": "ada@example.com",
-                "job_description": "\n".join(documents.JOB_LINES),
-            },
-            files={
-                "resume": ("cv.pdf", documents.pdf_bytes(documents.RESUME_LINES)),
-                "reference_photo": ("me.jpg", documents.face_jpeg(), "image/jpeg"),
-            },
+        body = created(
+            post_interview(
+                http,
+                {"Authorization": f"Bearer {RECRUITER_KEY}"},
+                title="Fuzzed interview",
+                candidate_name="Ada Example",
+                candidate_email="ada@example.com",
+                job_description="\n".join(documents.JOB_LINES),
+                resume=("cv.pdf", documents.pdf_bytes(documents.RESUME_LINES)),
+                reference_photo=("me.jpg", documents.face_jpeg(), "image/jpeg"),
+            )
         )
-        assert created.status_code == 201, created.text
-        body = created.json()
         detail = http.get(
             f"/interviews/{body['id']}", headers={"Authorization": f"Bearer {RECRUITER_KEY}"}
         ).json()

@@ -30,9 +30,10 @@ from livekit import rtc
 from control_api.app import create_app
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, make_settings
-from tests.livekit_server import TestLiveKitServer
 from tests.security.credentials import token_of
 from tests.support.baseline import record_baseline
+from tests.support.interviews import created, post_interview
+from tests.support.livekit_server import TestLiveKitServer
 
 AGENT = "agent-under-test"
 
@@ -47,19 +48,16 @@ def client(tmp_path: Path, livekit_server: TestLiveKitServer) -> Iterator[TestCl
 
 
 def _interview(client: TestClient) -> dict[str, str]:
-    created = client.post(
-        "/interviews",
-        headers={"Authorization": f"Bearer {RECRUITER_KEY}"},
-        data={
-            "title": "Isolation check",
-            "candidate_name": "Ada Example",
-            "candidate_email": "ada@example.com",
-            "job_description": "\n".join(documents.JOB_LINES),
-        },
-        files={"resume": ("cv.txt", b"Python developer", "text/plain")},
+    response = post_interview(
+        client,
+        {"Authorization": f"Bearer {RECRUITER_KEY}"},
+        title="Isolation check",
+        candidate_name="Ada Example",
+        candidate_email="ada@example.com",
+        job_description="\n".join(documents.JOB_LINES),
+        resume=("cv.txt", b"Python developer", "text/plain"),
     )
-    assert created.status_code == 201, created.text
-    body: dict[str, str] = created.json()
+    body: dict[str, str] = created(response)
     record_baseline(client, body["candidate_link"])
     return body
 

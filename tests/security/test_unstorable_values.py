@@ -1,7 +1,8 @@
 """Values that pass validation but that the database cannot hold: found by the fuzzer.
 
 A timestamp valid in its own offset can leave the year range once moved to UTC
-(``0001-01-01T00:00:00+05:00``), and PostgreSQL refuses NUL characters in text. Both
+(``0001-01-01T00:00:00+05:00``; anomaly times, epoch seconds, are bounded by their
+contract instead), and PostgreSQL refuses NUL characters in text. Both
 answered 500; they are the client's to correct, so they answer 422 with a message
 saying what to change, and nothing is stored.
 """
@@ -15,15 +16,8 @@ import pytest
 from control_api.errors import UNSTORABLE_VALUE
 from control_api.models import ProctoringEvent, TranscriptTurn
 from tests.api.conftest import Api
+from tests.support.anomalies import anomaly_json
 
-EVENT: dict[str, Any] = {
-    "id": "evt-1",
-    "type": "no_face",
-    "state": "started",
-    "severity": "high",
-    "confidence": 0.9,
-    "started_at": "2024-01-01T10:00:00Z",
-}
 TURN: dict[str, Any] = {
     "id": "turn-1",
     "role": "candidate",
@@ -32,25 +26,33 @@ TURN: dict[str, Any] = {
 }
 
 
-@pytest.mark.parametrize(
-    ("kind", "item"),
-    [
-        ("events", {**EVENT, "started_at": "0001-01-01T00:00:00+05:00"}),
-        ("events", {**EVENT, "state": "ended", "ended_at": "9999-12-31T23:59:59-23:00"}),
-        ("transcript", {**TURN, "started_at": "0001-01-01T00:30:00+01:00"}),
-    ],
-)
-def test_timestamps_outside_the_utc_year_range_are_422(
-    api: Api, kind: str, item: dict[str, Any]
-) -> None:
+def test_timestamps_outside_the_utc_year_range_are_422(api: Api) -> None:
     interview = api.create_ok(reference_photo=None)["id"]
-    key = "events" if kind == "events" else "turns"
     before = api.state()
     response = api.client.post(
-        f"/agent/interviews/{interview}/{kind}", json={key: [item]}, headers=api.service
+        f"/agent/interviews/{interview}/transcript",
+        json={"turns": [{**TURN, "started_at": "0001-01-01T00:30:00+01:00"}]},
+        headers=api.service,
     )
     assert response.status_code == 422, response.text
     assert response.json() == {"detail": UNSTORABLE_VALUE}
+    assert api.state() == before
+
+
+@pytest.mark.parametrize("when", [1e13, -1.0, 253_402_300_800.0])
+def test_anomaly_times_a_timestamp_cannot_hold_are_422(api: Api, when: float) -> None:
+    """Anomaly times are epoch seconds (contracts.anomaly): past the year 9999, or before
+    1970, they are refused by the contract itself, saying what a time must be."""
+    interview = api.create_ok(reference_photo=None)["id"]
+    before = api.state()
+    event = anomaly_json("evt-1", interview_id=interview)
+    response = api.client.post(
+        f"/agent/interviews/{interview}/events",
+        json={"events": [{**event, "started_at": when}]},
+        headers=api.service,
+    )
+    assert response.status_code == 422, response.text
+    assert "epoch seconds (UTC) between 1970 and the year 9999" in response.json()["detail"]
     assert api.state() == before
 
 

@@ -21,9 +21,9 @@ from control_api.text_extraction import PDF_TIME_BUDGET_SECONDS
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, Api, make_settings
 from tests.api.served import serve
-from tests.livekit_server import TestLiveKitServer, free_tcp_port
 from tests.security import bombs
 from tests.security.credentials import Answer, assert_refusal, token_of
+from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
 
 MEMORY_BOUND = 64 * 1024 * 1024  # traced allocations while one bomb is refused
 TIME_BOUND = 3 * PDF_TIME_BUDGET_SECONDS

@@ -1,1 +1,3 @@
-"""Builders shared by the test packages (what several test modules need the same way)."""
+"""What several test packages need the same way: builders (interviews, baselines, rooms)
+and the test-only servers (livekit-server, PostgreSQL, the served control API, face
+images made from real photos)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from livekit import api
 
-from tests.livekit_server import TestLiveKitServer
+from tests.support.livekit_server import TestLiveKitServer
 
 
 async def create_room(server: TestLiveKitServer, name: str, empty_timeout: int = 60) -> None:

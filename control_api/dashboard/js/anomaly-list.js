@@ -1,31 +1,10 @@
 // The proctor's sidebar list: one card per anomaly, merged from the stored history and
-// the live data-channel messages (the same shape), updated in place when it ends.
+// the live data-channel messages (the same shape, merged by ./anomaly-merge.js), updated
+// in place when it ends.
 
 import { $, el, clockTime, duration, announce } from "./ui.js";
 import { anomalyTitle, SEVERITY_WORDS } from "./anomaly-words.js";
-
-/** The more complete of two versions of one anomaly: an ended one beats an open one. */
-export function mergeAnomaly(known, incoming) {
-  if (!known) return { ...incoming, evidence: { ...(incoming.evidence || {}) } };
-  const ended = known.state === "ended" ? known : incoming.state === "ended" ? incoming : incoming;
-  const evidence = { ...(known.evidence || {}), ...(incoming.evidence || {}) };
-  if (!evidence.snapshot_url) evidence.snapshot_url = (known.evidence || {}).snapshot_url || (incoming.evidence || {}).snapshot_url;
-  if (!evidence.snapshot_url) delete evidence.snapshot_url;
-  return {
-    ...known,
-    ...ended,
-    evidence,
-    decision: incoming.decision || known.decision || null,
-  };
-}
-
-/** A minimal check of a message before it is shown (the agent is trusted, the wire is not). */
-export function isAnomalyMessage(data) {
-  return Boolean(
-    data && typeof data.id === "string" && typeof data.type === "string" &&
-    (data.state === "started" || data.state === "ended") && typeof data.started_at === "number",
-  );
-}
+import { mergeAnomaly } from "./anomaly-merge.js";
 
 export class AnomalyList {
   constructor(list, { onDecide }) {

@@ -4,12 +4,12 @@
 
 import { api, ApiError, describeError, linkTokenFromPath } from "./api.js";
 import { $, el, showMessage, clearMessage, duration } from "./ui.js";
-import { AnomalyList, isAnomalyMessage } from "./anomaly-list.js";
+import { AnomalyList } from "./anomaly-list.js";
+import { isAnomalyMessage } from "./anomaly-merge.js";
+import { TOPIC_ANOMALY, TOPIC_STATUS } from "./contracts.js";
 import { SIGNAL_WORDS, STATE_WORDS } from "./anomaly-words.js";
 import { CameraView } from "./camera-view.js";
 
-const TOPIC_ANOMALY = "proctoring.anomaly";
-const TOPIC_STATUS = "proctoring.status";
 const STALE_HEARTBEAT_SECONDS = 15;
 const token = linkTokenFromPath();
 const path = (suffix) => `/links/${encodeURIComponent(token)}${suffix}`;

@@ -17,9 +17,9 @@ import httpx
 from agent.api_client import APIError, ControlAPIClient
 from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType, Severity
 from proctorai.bench.api.measure import Budget, PhaseResult, StartLine, run_clients, timed
-from proctorai.resources import DEMO_DIR
+from proctorai.demo.form import FileParts
+from proctorai.demo.form import interview_form as sample_form
 
-SAMPLE_DIR = DEMO_DIR
 # Every Nth anomaly's end message is sent twice, as the agent's outbox does when an
 # acknowledgement is lost: the second copy must be stored as a duplicate, not again.
 RESEND_EVERY = 5
@@ -28,24 +28,16 @@ RESEND_EVERY = 5
 # --- phase 1: the recruiter creates interviews --------------------------------------------
 
 
-def interview_form(index: int) -> tuple[dict[str, str], dict[str, tuple[str, bytes, str]]]:
+def interview_form(index: int) -> tuple[dict[str, str], FileParts]:
     """The form ``proctorai demo`` sends: text fields, a resume file, the job as text."""
-    data = {
-        "title": f"Benchmark interview {index}",
-        "candidate_name": "Bench Candidate",
-        "candidate_email": "candidate@example.com",
-        "job_description": _sample_text("job_description.txt"),
-        "duration_minutes": "30",
-        "question_count": "6",
-        "sensitivity": "standard",
-    }
-    resume = _sample_text("resume.txt").encode()
-    return data, {"resume": ("resume.txt", resume, "text/plain")}
-
-
-@functools.cache
-def _sample_text(name: str) -> str:
-    return (SAMPLE_DIR / name).read_text(encoding="utf-8")
+    return sample_form(
+        title=f"Benchmark interview {index}",
+        candidate_name="Bench Candidate",
+        candidate_email="candidate@example.com",
+        duration_minutes=30,
+        question_count=6,
+        sensitivity="standard",
+    )
 
 
 async def _post_interview(http: httpx.AsyncClient, index: int, created: list[str]) -> int:

@@ -1,9 +1,14 @@
-"""The real control API served over HTTP for a test: its settings, its server, its keys.
+"""An app served over HTTP for a test, and the real control API served that way.
 
-The agent, browser (and fault) tests all need the same thing: ``create_app`` on its own
-SQLite database under the test's folder, talking to the session's real livekit-server,
-served by uvicorn on a free port, with the test suite's fixed keys and a unique agent
-name (so the test's worker receives only its own dispatches).
+:func:`serving` is the one way tests put an ASGI app on a port (uvicorn in a thread,
+:class:`~proctorai.private_servers.UvicornThread`): the control API, or a small recorder
+app standing in for it in front of the agent's client (stopped and started again on the
+same port, that is an API outage).
+
+The agent, browser (and fault) tests all need the same control API: ``create_app`` on
+its own SQLite database under the test's folder, talking to the session's real
+livekit-server, served on a free port, with the test suite's fixed keys and a unique
+agent name (so the test's worker receives only its own dispatches): :func:`served_api`.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from sqlmodel import Session, select
 from control_api.app import create_app
 from control_api.models import LifecycleTransition, ProctoringEvent, TranscriptTurn
 from control_api.settings import Settings
-from proctorai.private_servers import UvicornThread
-from tests.livekit_server import TestLiveKitServer
+from proctorai.private_servers import UvicornThread, free_tcp_port
+from tests.support.livekit_server import TestLiveKitServer
 
 
 @dataclass
@@ -42,6 +47,18 @@ class ServedAPI:
 
 
 @contextmanager
+def serving(app: Any, port: int | None = None) -> Iterator[UvicornThread]:
+    """Serve ``app`` on 127.0.0.1:``port`` (a free one by default) until the block ends;
+    the server can be stopped and started again inside it."""
+    server = UvicornThread(app, port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
 def served_api(
     data_dir: Path,
     livekit: TestLiveKitServer,
@@ -53,10 +70,10 @@ def served_api(
     **overrides: Any,
 ) -> Iterator[ServedAPI]:
     """Serve a fresh app until the block ends; ``overrides`` are further settings."""
-    server = UvicornThread(None)
+    port = free_tcp_port()
     values: dict[str, Any] = {
         "data_dir": data_dir,
-        "public_url": server.url,
+        "public_url": f"http://127.0.0.1:{port}",
         "recruiter_api_key": recruiter_key,
         "service_token": service_token,
         "link_secret": link_secret,
@@ -70,12 +87,8 @@ def served_api(
     values.update(overrides)
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     app = create_app(settings)
-    server.app = app
-    server.start()
-    try:
+    with serving(app, port) as server:
         yield ServedAPI(server.url, settings, app)
-    finally:
-        server.stop()
 
 
 @dataclass

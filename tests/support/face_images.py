@@ -14,7 +14,7 @@ from PIL import Image, ImageFilter
 
 from proctoring.imaging import RGBImage, load_rgb, resize
 
-FACES = Path(__file__).parent / "data" / "faces"
+FACES = Path(__file__).resolve().parent.parent / "data" / "faces"
 
 
 def photo(name: str) -> RGBImage:
