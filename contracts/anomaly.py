@@ -20,7 +20,8 @@ One anomaly, one definition (docs/architecture.md, "The path of one anomaly"): t
 smoother emits :class:`AnomalyEvent`; the same model is the data-channel message, the
 body of ``POST /agent/interviews/{id}/events`` and, folded by :meth:`AnomalyRecord.merged`
 (the one merge; the proctor page's ``mergeAnomaly`` applies the same rule to what it
-shows, checked against this one in ``tests/test_anomaly_merge.py``), the stored row
+shows, ``control_api/dashboard/js/anomaly-merge.js``, checked against this one in
+``tests/test_contracts_js.py``), the stored row
 (``control_api.models.ProctoringEvent`` converts to and from :class:`AnomalyRecord`, the
 only place epoch seconds meet database timestamps) and the proctor's history.
 """
@@ -170,8 +171,9 @@ class _Message(BaseModel):
             raise InvalidMessageError(f"invalid {cls.__name__} message") from exc
 
 
-class AnomalyEvent(_Message):
-    """One start or end of an anomaly, as published on ``proctoring.anomaly``.
+class AnomalyFields(BaseModel):
+    """What one anomaly is: the one definition its message (:class:`AnomalyEvent`) and
+    its stored record (:class:`AnomalyRecord`) are both made of.
 
     ``confirmed_at`` (an addition to the original message list) is when the start was
     confirmed (by the smoother, or when a condition outlived its debounce); it is later than
@@ -179,11 +181,11 @@ class AnomalyEvent(_Message):
     ``ended`` message stays a complete record.
     """
 
-    v: Literal[1] = MESSAGE_VERSION
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     id: AnomalyId
     interview_id: str = Field(min_length=1, max_length=128)
     type: AnomalyType
-    state: AnomalyState
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
     started_at: float
@@ -205,6 +207,14 @@ class AnomalyEvent(_Message):
     @classmethod
     def _evidence(cls, value: dict[str, JsonValue]) -> dict[str, JsonValue]:
         return _bounded_evidence(value)
+
+
+class AnomalyEvent(_Message, AnomalyFields):
+    """One start or end of an anomaly, as published on ``proctoring.anomaly``: the
+    anomaly's fields with the message's version and state."""
+
+    v: Literal[1] = MESSAGE_VERSION
+    state: AnomalyState
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -277,38 +287,25 @@ class StatusHeartbeat(_Message):
         return _finite_time(value)
 
 
-class AnomalyRecord(BaseModel):
+class AnomalyRecord(AnomalyFields):
     """The stored form of one anomaly: one row, created at start, updated when it ends.
 
     Build it with :meth:`from_event` and fold later messages in with :meth:`merged`; the
     merge is order-independent, so duplicated or reordered deliveries give the same row.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    interview_id: str
-    type: AnomalyType
-    severity: Severity
-    confidence: float = Field(ge=0.0, le=1.0)
-    started_at: float
-    ended_at: float | None = None
-    confirmed_at: float
-    evidence: dict[str, JsonValue] = Field(default_factory=dict)
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived_state(cls, data: object) -> object:
+        """A record's own dump carries its (computed) ``state``: read back, it is derived
+        again, not refused as an unknown field."""
+        if isinstance(data, dict) and "state" in data:
+            return {k: v for k, v in data.items() if k != "state"}
+        return data
 
     @classmethod
     def from_event(cls, event: AnomalyEvent) -> AnomalyRecord:
-        return cls(
-            id=event.id,
-            interview_id=event.interview_id,
-            type=event.type,
-            severity=event.severity,
-            confidence=event.confidence,
-            started_at=event.started_at,
-            ended_at=event.ended_at,
-            confirmed_at=event.confirmed_at,
-            evidence=event.evidence,
-        )
+        return cls(**{name: getattr(event, name) for name in AnomalyFields.model_fields})
 
     @property
     def is_open(self) -> bool:
@@ -328,7 +325,9 @@ class AnomalyRecord(BaseModel):
         message that does not repeat it).
 
         Between two versions in the same state the choice is made on their content, never
-        on arrival order, so any delivery order yields the same record.
+        on arrival order, so any delivery order yields the same record (where two
+        versions tie on every compared figure, their evidence values for one key may
+        differ; the agent never sends such a pair: a start is repeated unchanged).
         """
         record = other if isinstance(other, AnomalyRecord) else AnomalyRecord.from_event(other)
         if record.id != self.id:
@@ -338,6 +337,9 @@ class AnomalyRecord(BaseModel):
         return more if evidence == more.evidence else more.model_copy(update={"evidence": evidence})
 
 
-def _completeness(record: AnomalyRecord) -> tuple[bool, float, str]:
+def _completeness(record: AnomalyRecord) -> tuple[bool, float, float, int]:
+    """Ended beats open, a later end an earlier one, then the higher confidence and
+    severity (what the page's ``js/anomaly-merge.js`` compares too, so both pick the same
+    version; versions equal on all four differ at most in evidence, which is unioned)."""
     ended_at = -1.0 if record.ended_at is None else record.ended_at
-    return (record.ended_at is not None, ended_at, record.model_dump_json())
+    return (record.ended_at is not None, ended_at, record.confidence, record.severity.rank)

@@ -11,6 +11,7 @@ one does not break the agents already running.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +32,7 @@ class EnrollmentFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
-    kind: str = Field(description="reference_photo, baseline_image or baseline_audio")
+    kind: Literal["reference_photo", "baseline_image", "baseline_audio"]
     content_type: str
     size_bytes: int
     sha256: str

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from contracts.interview_context import Sensitivity
 from control_api.links import LinkError, decode_link
 from control_api.livekit_rooms import RoomManager
 from control_api.models import Interview, InterviewLink, InterviewStatus, utcnow
@@ -27,7 +28,6 @@ from control_api.services.interview_creation import NewInterview
 from control_api.settings import Settings
 from control_api.storage import Storage
 from control_api.uploads import check_image, document_text, read_upload, safe_filename
-from proctoring.sensitivity import Sensitivity
 
 recruiter_scheme = HTTPBearer(
     auto_error=False,

@@ -57,9 +57,11 @@ def _apply_events(
     inserted = updated = duplicates = 0
     pending: dict[str, ProctoringEvent] = {}
     for message in messages:
+        if message.interview_id != interview_id:  # the route answers 422 before this
+            raise ValueError(f"event {message.id} belongs to another interview")
         row = pending.get(message.id) or session.get(ProctoringEvent, (interview_id, message.id))
         if row is None:
-            row = _new_event(interview_id, message)
+            row = _new_event(message)
             session.add(row)
             pending[message.id] = row
             inserted += 1
@@ -74,10 +76,8 @@ def _apply_events(
     return IngestResult(inserted=inserted, updated=updated, duplicates=duplicates)
 
 
-def _new_event(interview_id: str, message: AnomalyEvent) -> ProctoringEvent:
-    row = ProctoringEvent.from_record(
-        AnomalyRecord.from_event(message).model_copy(update={"interview_id": interview_id})
-    )
+def _new_event(message: AnomalyEvent) -> ProctoringEvent:
+    row = ProctoringEvent.from_record(AnomalyRecord.from_event(message))
     _mark_received(row, message)
     row.message_version = message.v
     return row
@@ -89,9 +89,7 @@ def _merge_event(row: ProctoringEvent, message: AnomalyEvent) -> bool:
     if already:
         return False
     stored = row.record()
-    incoming = AnomalyRecord.from_event(message).model_copy(
-        update={"interview_id": row.interview_id}
-    )
+    incoming = AnomalyRecord.from_event(message)
     row.apply(incoming if stored is None else stored.merged(incoming))
     _mark_received(row, message)
     return True

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from contracts.anomaly import AnomalyRecord, AnomalyType
+from contracts.anomaly import AnomalyEvent, AnomalyRecord, JudgedTracks, StatusHeartbeat
 from control_api.dashboard import contracts_js
+from control_api.routes.proctor import AnomalyHistory, AnomalyView, DecisionView
+from control_api.schemas import LinkInterview, LinkSession
 
 JS = Path(contracts_js.__file__).parent / "js"
 T0 = 1_740_823_205.0
@@ -43,6 +47,14 @@ CASES: dict[str, list[AnomalyRecord]] = {
         _version(ended_at=T0 + 9, severity="high", confidence=0.95, evidence={"distance": 0.8}),
     ],
     "a repeated start": [_version(), _version(), _version(ended_at=T0 + 4)],
+    "two starts, the surer one wins": [
+        _version(confidence=0.8, evidence={"distance": 0.7}),
+        _version(confidence=0.9, evidence={"frames": 4}),
+    ],
+    "two starts, the more severe one wins": [
+        _version(severity="high", evidence={"distance": 0.7}),
+        _version(severity="medium", evidence={"frames": 4}),
+    ],
     "two ends, the later one wins": [
         _version(ended_at=T0 + 4, evidence={"frames": 3}),
         _version(ended_at=T0 + 6, confidence=0.9, evidence={"frames": 5}),
@@ -83,10 +95,46 @@ def test_the_generated_names_are_current() -> None:
     )
 
 
-def test_the_generated_names_are_the_contract() -> None:
-    rendered = contracts_js.render()
-    assert all(f'"{t.value}"' in rendered for t in AnomalyType)
-    assert '"confirmed_at"' in rendered and '"proctoring.anomaly"' in rendered
+PROCTOR_PAGE = ("anomaly-merge.js", "anomaly-list.js", "proctor.js", "camera-view.js")
+EVIDENCE_KEYS_SHOWN = {"snapshot_url"}
+"""Evidence keys the page reads by name (evidence is free-form in the contract)."""
+
+
+def _models_read_by_the_page() -> list[type[BaseModel]]:
+    return [
+        AnomalyEvent,
+        StatusHeartbeat,
+        JudgedTracks,
+        AnomalyView,
+        DecisionView,
+        AnomalyHistory,
+        LinkSession,
+        LinkInterview,
+    ]
+
+
+def test_every_wire_field_the_proctor_page_reads_exists() -> None:
+    """A snake_case property in the page's code is a field of a message or response (the
+    browser's own APIs are camelCase): it must be one the models define."""
+    known = {name for model in _models_read_by_the_page() for name in model.model_fields}
+    known |= EVIDENCE_KEYS_SHOWN
+    read = {
+        name
+        for page in PROCTOR_PAGE
+        for name in re.findall(r"\.([a-z]+(?:_[a-z]+)+)\b", (JS / page).read_text("utf-8"))
+    }
+    assert read, "the check found no field at all: the pattern is wrong"
+    assert read - known == set()
+
+
+def test_the_field_check_sees_a_misspelt_field() -> None:
+    misspelt = "const t = anomaly.started_time;"
+    assert re.findall(r"\.([a-z]+(?:_[a-z]+)+)\b", misspelt) == ["started_time"]
+
+
+def test_a_record_reads_back_its_own_dump() -> None:
+    record = _version(ended_at=T0 + 3)
+    assert AnomalyRecord.model_validate(record.model_dump()) == record
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -16,7 +16,7 @@ The path of one anomaly through them is docs/architecture.md, "One anomaly".
 
 Statistics (frames seen, analyzed, dropped while busy; the lag from sampling a frame to
 acting on its readings) are logged, with the interview id only, when the job ends:
-``python -m proctorai.bench.agent capacity`` reads them from the worker's log.
+``proctorai bench capacity`` reads them from the worker's log.
 """
 
 from __future__ import annotations

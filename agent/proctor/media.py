@@ -40,6 +40,7 @@ from typing import Protocol
 
 import numpy as np
 from livekit import rtc
+from livekit.rtc.room import EventTypes
 from numpy.typing import NDArray
 from pydantic import JsonValue
 
@@ -126,15 +127,22 @@ class MediaTap:
         """Receive every 30 ms frame of the candidate's microphone (16 kHz, int16 bytes)."""
         self._audio_listeners.append(listener)
 
+    def _room_handlers(self) -> list[tuple[EventTypes, Callable[..., None]]]:
+        """The room events followed, and their handlers (attached and detached as one)."""
+        return [
+            ("participant_connected", self._on_participant_connected),
+            ("participant_disconnected", self._on_participant_disconnected),
+            ("track_published", self._on_track_change),
+            ("track_unpublished", self._on_track_change),
+            ("track_subscribed", self._on_track_subscribed),
+            ("track_muted", self._on_mute_change),
+            ("track_unmuted", self._on_mute_change),
+        ]
+
     def start(self) -> None:
         room = self._room
-        room.on("participant_connected", self._on_participant_connected)
-        room.on("participant_disconnected", self._on_participant_disconnected)
-        room.on("track_published", self._on_track_change)
-        room.on("track_unpublished", self._on_track_change)
-        room.on("track_subscribed", self._on_track_subscribed)
-        room.on("track_muted", self._on_mute_change)
-        room.on("track_unmuted", self._on_mute_change)
+        for event, handler in self._room_handlers():
+            room.on(event, handler)
         participant = room.remote_participants.get(self._identity)
         if participant is not None:
             self._attach(participant)
@@ -157,14 +165,8 @@ class MediaTap:
 
     def detach(self) -> None:
         """Stop listening to the room (the last step of the close)."""
-        room = self._room
-        room.off("participant_connected", self._on_participant_connected)
-        room.off("participant_disconnected", self._on_participant_disconnected)
-        room.off("track_published", self._on_track_change)
-        room.off("track_unpublished", self._on_track_change)
-        room.off("track_subscribed", self._on_track_subscribed)
-        room.off("track_muted", self._on_mute_change)
-        room.off("track_unmuted", self._on_mute_change)
+        for event, handler in self._room_handlers():
+            self._room.off(event, handler)
 
     @property
     def judged(self) -> JudgedTracks:

@@ -222,9 +222,11 @@ class ProctorPipeline:
     async def close(self) -> None:
         """End every open anomaly once what is under way has been handled.
 
-        Call it after the media stopped and the heartbeat did: the verdicts and conditions
-        still in flight are handled first, then the monitor closes every open anomaly, and
-        the close waits until each end (and each snapshot) is in the outbox.
+        Call it after the media stopped and the heartbeat did: the readings and conditions
+        already handed to the monitor's queue are handled first (a frame still inside the
+        engine is dropped: the monitor takes nothing after its close), then the monitor
+        closes every open anomaly, and the close waits until each end (and each snapshot)
+        is in the outbox.
         """
         await asyncio.gather(self._tasks.settle(), self._sink.settle())
         async with self._lock:

@@ -1,9 +1,10 @@
 """What the live pipeline needs from the biometric engines, as two small protocols.
 
-The pipeline (:mod:`agent.proctor.live`) only moves media and verdicts around; the
-engines in :mod:`proctoring` judge them. These protocols are the seam: the adapters in
-:mod:`agent.proctor.engines` implement them over the face and voice engines, and
-enroll from the live stream when the interview has no baseline.
+The pipeline (:mod:`agent.proctor.pipeline`, composed in :mod:`agent.proctor.live`) only
+moves media and verdicts around; the engines in :mod:`proctoring` judge them. These
+protocols are the seam: the adapters in :mod:`agent.proctor.engines` implement them over
+the face and voice engines, and enroll from the live stream when the interview has no
+baseline.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``control_api/dashboard/js/contracts.js``: the wire contract's names for the pages.
 
 The proctor page reads the agent's data-channel messages and the API's history in the
-shape :mod:`contracts.anomaly` defines. Rather than spell topics, anomaly types, states
-and field names a second time by hand, the page imports them from a module generated
-here from the pydantic models; ``tests/test_contracts_js.py`` fails when the committed
+shape :mod:`contracts.anomaly` defines. Rather than spell the topics, the states and the
+severities' order a second time by hand, the page imports them from a module generated
+here from the pydantic models; the field lists are there for the check that every wire
+field the page reads exists. ``tests/test_contracts_js.py`` fails when the committed
 file is not what this renders (run ``uv run python -m control_api.dashboard.contracts_js``
 after changing the contract).
 """
@@ -21,10 +22,8 @@ from contracts.anomaly import (
     TOPIC_STATUS,
     AnomalyEvent,
     AnomalyState,
-    AnomalyType,
     JudgedTracks,
     Severity,
-    SignalState,
     StatusHeartbeat,
 )
 
@@ -40,10 +39,8 @@ def render() -> str:
     constants: dict[str, object] = {
         "TOPIC_ANOMALY": TOPIC_ANOMALY,
         "TOPIC_STATUS": TOPIC_STATUS,
-        "ANOMALY_TYPES": [t.value for t in AnomalyType],
         "ANOMALY_STATES": [s.value for s in AnomalyState],
-        "SEVERITIES": [s.value for s in Severity],
-        "SIGNAL_STATES": [s.value for s in SignalState],
+        "SEVERITIES": [s.value for s in sorted(Severity, key=lambda s: s.rank)],  # lowest first
         "ANOMALY_FIELDS": _fields(AnomalyEvent),
         "HEARTBEAT_FIELDS": _fields(StatusHeartbeat),
         "JUDGED_FIELDS": _fields(JudgedTracks),

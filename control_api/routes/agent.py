@@ -74,13 +74,15 @@ def _download_path(interview_id: str, file_id: str) -> str:
 def get_context(interview_id: str, session: SessionDep) -> InterviewContext:
     interview = _interview(session, interview_id)
     enrollment = [
-        EnrollmentFile(
-            id=row.id,
-            kind=row.kind,
-            content_type=row.content_type,
-            size_bytes=row.size_bytes,
-            sha256=row.sha256,
-            download_path=_download_path(interview_id, row.id),
+        EnrollmentFile.model_validate(
+            {
+                "id": row.id,
+                "kind": row.kind,  # one of crud.ENROLLMENT_KINDS, checked by the model
+                "content_type": row.content_type,
+                "size_bytes": row.size_bytes,
+                "sha256": row.sha256,
+                "download_path": _download_path(interview_id, row.id),
+            }
         )
         for row in crud.files_of(session, interview_id, crud.ENROLLMENT_KINDS)
     ]
@@ -112,7 +114,7 @@ def get_context(interview_id: str, session: SessionDep) -> InterviewContext:
 def post_events(interview_id: str, batch: EventBatch, session: SessionDep) -> IngestResult:
     _interview(session, interview_id)
     for message in batch.events:
-        if message.interview_id is not None and message.interview_id != interview_id:
+        if message.interview_id != interview_id:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"event {message.id} names interview {message.interview_id}, "

@@ -5,7 +5,8 @@ message sent before. The page loads this list first, then merges the live messag
 by anomaly id. Each item is the stored :class:`contracts.anomaly.AnomalyRecord` with its
 ``state``, the very fields of a ``proctoring.anomaly`` message (epoch seconds included),
 so both sources share one shape; snapshot URLs are signed afresh, since the ones in
-stored evidence may have expired.
+stored evidence may have expired. A row the contract cannot read (a type or severity
+another version wrote) is left out with a warning naming its id; the report lists it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import anyio.from_thread
 from sqlmodel import Session
 
+from contracts.interview_context import Sensitivity
 from control_api import crud
 from control_api.livekit_rooms import LiveKitUnavailable, RoomManager, room_name_for
 from control_api.models import (
@@ -32,7 +33,6 @@ from control_api.models import (
 from control_api.settings import Settings
 from control_api.storage import Storage, StorageError, StoredObject, make_key
 from control_api.uploads import CheckedImage
-from proctoring.sensitivity import Sensitivity
 
 logger = logging.getLogger(__name__)
 

@@ -43,7 +43,8 @@ from typing import Any
 import httpx
 import psutil
 
-STATS_MESSAGE = "proctor frame stats"
+from agent.proctor.live import STATS_MESSAGE
+
 IDLE_SECONDS = 6.0
 
 

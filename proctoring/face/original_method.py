@@ -46,7 +46,7 @@ class OriginalFaceVerifier:
     verdict), and a face is the candidate's when it is within the seeds' tolerance of
     the first enrolled embedding (their single enrollment photo). It exists so the
     capacity benchmark can run the seeds' method through the same live pipeline
-    (``AGENT_FACE_METHOD=seeds``); production uses :class:`~proctoring.face.FaceVerifier`.
+    (``FACE_METHOD=original``); production uses :class:`~proctoring.face.FaceVerifier`.
     """
 
     def __init__(self, enrollment: FaceEnrollment) -> None:

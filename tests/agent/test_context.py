@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from agent.context import interview_id_from_job
 from contracts.interview_context import InterviewContext
+from tests.support.contexts import context_body
 
 
 def test_interview_id_comes_from_the_dispatch_metadata() -> None:
@@ -23,35 +24,13 @@ def test_a_job_naming_no_interview_is_refused() -> None:
         interview_id_from_job("{}", "some-room")
 
 
-_BODY = {
-    "interview_id": "i1",
-    "title": "Engineer",
-    "status": "ready",
-    "candidate_name": "A B",
-    "candidate_identity": "candidate-i1",
-    "room": "interview-i1",
-    "job_description": "job",
-    "resume_text": "resume",
-    "duration_minutes": 15,
-    "question_count": 3,
-    "sensitivity": "strict",
-}
+_BODY = context_body()
 
 
 def test_context_from_the_api_body() -> None:
     context = InterviewContext.model_validate(
         {
-            "interview_id": "i1",
-            "title": "Engineer",
-            "status": "ready",
-            "candidate_name": "A B",
-            "candidate_identity": "candidate-i1",
-            "room": "interview-i1",
-            "job_description": "job",
-            "resume_text": "resume",
-            "duration_minutes": 15,
-            "question_count": 3,
-            "sensitivity": "strict",
+            **_BODY,
             "enrollment": [
                 {
                     "id": "f1",

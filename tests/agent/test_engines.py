@@ -129,23 +129,12 @@ async def test_the_baseline_the_api_accepted_is_used_as_is() -> None:
     from proctoring.face import enroll
     from proctoring.voice.audio_io import load_audio
     from proctoring.voice.enroll import enroll_voice
+    from tests.support.contexts import context_body
 
     face = enroll([_frame("obama.jpg"), _frame("obama2.jpg"), _frame("obama.jpg")])
     assert face.enrollment is not None
     voice = enroll_voice(load_audio(speaker_files(CANDIDATE_SPEAKER)[0]), shared_voice_encoder())
-    body = {
-        "interview_id": "i-1",
-        "title": "Engineer",
-        "status": "in_progress",
-        "candidate_name": "A. Candidate",
-        "candidate_identity": "candidate-i-1",
-        "room": "interview-i-1",
-        "job_description": "",
-        "resume_text": "",
-        "duration_minutes": 10,
-        "question_count": 3,
-        "sensitivity": "standard",
-    }
+    body = context_body("i-1", status="in_progress", candidate_name="A. Candidate")
     settings = AgentSettings(_env_file=None)  # type: ignore[call-arg]
     client = ControlAPIClient("http://127.0.0.1:9", "unused")  # nothing to download
     try:

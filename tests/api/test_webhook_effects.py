@@ -29,5 +29,5 @@ from control_api.services.livekit_webhooks import lifecycle_effect
         ("participant_left", "candidate", S.IN_PROGRESS, None),
     ],
 )
-def testlifecycle_effect(event: str, role: str | None, current: S, target: S | None) -> None:
+def test_lifecycle_effect(event: str, role: str | None, current: S, target: S | None) -> None:
     assert lifecycle_effect(event, role, current) is target

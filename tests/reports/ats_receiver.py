@@ -21,9 +21,10 @@ class Received:
 
 class AtsReceiver(LocalAppServer):
     """An applicant tracking system's endpoint: checks the signature like a real one would,
-    and answers with the scripted statuses (then 200)."""
+    and answers with the scripted statuses (then 200); a status may come with the
+    seconds of a ``Retry-After`` header, as ``(429, 7)``."""
 
-    def __init__(self, statuses: list[int], secret: str = SECRET) -> None:
+    def __init__(self, statuses: list[int | tuple[int, int]], secret: str = SECRET) -> None:
         super().__init__()
         self.statuses = list(statuses)
         self.secret = secret
@@ -49,5 +50,9 @@ class AtsReceiver(LocalAppServer):
         self.received.append(Received(dict(request.headers), body, verified))
         if not verified:
             return web.Response(status=401, text="bad signature")
-        status = self.statuses.pop(0) if self.statuses else 200
-        return web.Response(status=status, text="ok" if status == 200 else "try later")
+        scripted = self.statuses.pop(0) if self.statuses else 200
+        status, retry_after = scripted if isinstance(scripted, tuple) else (scripted, None)
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        return web.Response(
+            status=status, text="ok" if status == 200 else "try later", headers=headers
+        )

@@ -81,6 +81,20 @@ def test_a_failing_receiver_is_retried_with_backoff_and_every_attempt_is_logged(
     assert log[0].target == url.split("?")[0]  # no query string in the log
 
 
+def test_too_early_is_retried_and_the_receivers_retry_after_is_honoured(
+    engine: Engine,
+) -> None:
+    """429 with Retry-After: 7 waits 7 s (more than the 2 s backoff); 425 Too Early is
+    retryable like every status a later attempt may fix (contracts.retry)."""
+    sleeps: list[float] = []
+    with AtsReceiver([(429, 7), 425]) as receiver:
+        result = deliver(engine, _settings(receiver.url), "i-4", {"x": 1}, sleep=sleeps.append)
+
+    assert result.delivered and result.attempts == 3
+    assert sleeps == [7.0, 4.0]
+    assert [d.status_code for d in deliveries_of(engine, "i-4")] == [429, 425, 200]
+
+
 def test_a_refusal_is_not_retried(engine: Engine) -> None:
     sleeps: list[float] = []
     with AtsReceiver([], secret="the-receiver-knows-another-secret") as receiver:

@@ -1,21 +1,22 @@
 // One anomaly's versions folded into one, by the rule of contracts/anomaly.py
 // (AnomalyRecord.merged): the more complete version's figures (an ended one beats an open
-// one, a later end beats an earlier one) and the evidence of both, the more complete one's
-// values winning where both have a key. tests/test_contracts_js.py runs this module in
+// one, a later end beats an earlier one, then the higher confidence and severity) and the
+// evidence of both, the more complete one's values winning where both have a key. tests/test_contracts_js.py runs this module in
 // Node on the cases the Python merge is tested on and compares the results.
 // No DOM here, so Node can import it.
 
-import { ANOMALY_STATES } from "./contracts.js";
+import { ANOMALY_STATES, SEVERITIES } from "./contracts.js";
 
 function completeness(version) {
   const ended = version.ended_at !== null && version.ended_at !== undefined;
-  return [ended ? 1 : 0, ended ? version.ended_at : -1];
+  return [ended ? 1 : 0, ended ? version.ended_at : -1, version.confidence || 0, SEVERITIES.indexOf(version.severity)];
 }
 
+/** Whether `a` is strictly more complete than `b` (compared in order, as Python's tuples). */
 function moreComplete(a, b) {
   const [ca, cb] = [completeness(a), completeness(b)];
-  if (ca[0] !== cb[0]) return ca[0] > cb[0];
-  return ca[1] > cb[1];
+  for (let i = 0; i < ca.length; i += 1) if (ca[i] !== cb[i]) return ca[i] > cb[i];
+  return false;
 }
 
 /** The merged anomaly; `decision` (the proctor's, not part of the message) is kept. */

@@ -3,10 +3,8 @@
 
 export const TOPIC_ANOMALY = "proctoring.anomaly";
 export const TOPIC_STATUS = "proctoring.status";
-export const ANOMALY_TYPES = Object.freeze(["face_mismatch", "multiple_faces", "no_face", "voice_mismatch", "second_speaker", "camera_off", "mic_off", "candidate_left", "connection_lost", "extra_camera", "extra_microphone"]);
 export const ANOMALY_STATES = Object.freeze(["started", "ended"]);
 export const SEVERITIES = Object.freeze(["low", "medium", "high"]);
-export const SIGNAL_STATES = Object.freeze(["clean", "anomalous", "uncertain", "unknown"]);
-export const ANOMALY_FIELDS = Object.freeze(["v", "id", "interview_id", "type", "state", "severity", "confidence", "started_at", "ended_at", "confirmed_at", "evidence"]);
+export const ANOMALY_FIELDS = Object.freeze(["id", "interview_id", "type", "severity", "confidence", "started_at", "ended_at", "confirmed_at", "evidence", "v", "state"]);
 export const HEARTBEAT_FIELDS = Object.freeze(["v", "interview_id", "sent_at", "signals", "active", "judged"]);
 export const JUDGED_FIELDS = Object.freeze(["camera", "microphone"]);
