@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from livekit import api
-from livekit.agents import AutoSubscribe, JobContext
+from livekit.agents import AutoSubscribe, JobContext, JobProcess
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from agent.api_client import APIError, ControlAPIClient, PermanentAPIError
@@ -49,15 +49,18 @@ from proctoring.monitor import ProctoringMonitor
 logger = logging.getLogger("proctorai.agent.job")
 
 
-_executor: ThreadPoolExecutor | None = None
+ENGINE_POOL_KEY = "proctorai.engine_pool"
+"""Where a job process keeps its engine threads in ``proc.userdata``."""
 
 
-def shared_executor(workers: int) -> ThreadPoolExecutor:
-    """The process's pool for face and voice work, shared by its jobs (bounded CPU)."""
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proctor-engine")
-    return _executor
+def engine_pool(proc: JobProcess, workers: int) -> ThreadPoolExecutor:
+    """The job process's pool for face and voice work, kept in ``proc.userdata`` (a reused
+    process keeps it for its next job; every job of the process shares it: bounded CPU)."""
+    pool = proc.userdata.get(ENGINE_POOL_KEY)
+    if not isinstance(pool, ThreadPoolExecutor):
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proctor-engine")
+        proc.userdata[ENGINE_POOL_KEY] = pool
+    return pool
 
 
 _T = TypeVar("_T")
@@ -183,7 +186,7 @@ class InterviewSession:
             self.ctx.api, self.ctx.room.name, interval=self.settings.proctor_poll_interval
         )
         self.directory.start()
-        executor = shared_executor(self.settings.face_workers)
+        executor = engine_pool(self.ctx.proc, self.settings.face_workers)
         face = await build_face_signals(context, self.client, self.settings)
         voice = await build_voice_signals(context, self.client, self.settings)
         self.proctor = LiveProctor(
