@@ -33,19 +33,15 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import JsonValue
 
-from agent.proctor.sampling import FrameSampler
+from agent.proctor.sampling import FrameSampler, steer
 from agent.proctor.signals import FaceSignals, SignalReading, VoiceSignals
 from agent.proctor.sink import AnomalySink
 from agent.proctor.stats import FrameStats
 from agent.proctor.tasks import TaskSet
 from contracts.anomaly import AnomalyType, JudgedTracks
 from proctoring.monitor import ProctoringMonitor
-from proctoring.smoothing import Reading
 
 logger = logging.getLogger("proctorai.agent.pipeline")
-
-BURST_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES})
-"""Face anomalies worth sampling faster for while they wait to be confirmed."""
 
 
 class ProctorPipeline:
@@ -150,16 +146,8 @@ class ProctorPipeline:
     def _steer_sampling(self, readings: list[SignalReading]) -> None:
         """Burst while a face reading points at an anomaly the monitor has not confirmed."""
         open_types = {e.type for e in self._monitor.open_anomalies()}
-        waiting = any(
-            r.signal in BURST_TYPES
-            and r.reading is Reading.ANOMALOUS
-            and r.signal not in open_types
-            for r in readings
-        )
-        if waiting:
-            self._sampler.burst(time.monotonic())
-        else:
-            self._sampler.calm()
+        pairs = [(r.signal, r.reading) for r in readings]
+        steer(self._sampler, pairs, open_types, time.monotonic())
 
     async def _voice_done(
         self, future: asyncio.Future[list[SignalReading]], track_sid: str

@@ -14,6 +14,32 @@ the engine is busy is dropped, not queued), so a burst never queues work either.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from contracts.anomaly import AnomalyType
+from proctoring.smoothing import Reading
+
+BURST_TYPES = frozenset({AnomalyType.FACE_MISMATCH, AnomalyType.MULTIPLE_FACES})
+"""Face anomalies worth sampling faster for while they wait to be confirmed."""
+
+
+def steer(
+    sampler: FrameSampler,
+    readings: Iterable[tuple[AnomalyType, Reading]],
+    open_types: set[AnomalyType],
+    now: float,
+) -> None:
+    """Burst while a face reading points at an anomaly not confirmed yet (not among
+    ``open_types``), calm down otherwise: the one rule, for the pipeline and the
+    sequence benchmark's replay."""
+    if any(
+        signal in BURST_TYPES and reading is Reading.ANOMALOUS and signal not in open_types
+        for signal, reading in readings
+    ):
+        sampler.burst(now)
+    else:
+        sampler.calm()
+
 
 class FrameSampler:
     """Decides, frame by frame, whether the newest frame is due for analysis."""

@@ -16,6 +16,14 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "frames": ("frames per second per core of the face pipeline", "proctoring.bench.__main__"),
     "voices": ("equal error rate of the voice check", "proctoring.bench.__main__"),
     "degrade": ("make webcam-like degraded face pairs for `faces`", "proctoring.bench.degrade"),
+    "faces-cv": (
+        "face thresholds chosen on other people (leave-people-out), per condition",
+        "proctoring.bench.__main__",
+    ),
+    "face-sequences": (
+        "false face anomalies per hour and impostor latency, replayed offline",
+        "proctorai.bench.face_sequences",
+    ),
     "latency": ("impostor on camera to the proctor's sidebar, live", "proctorai.bench.agent"),
     "capacity": ("CPU per proctored candidate, live", "proctorai.bench.agent"),
     "api": ("control API throughput (SQLite and PostgreSQL)", "proctorai.bench.api.__main__"),

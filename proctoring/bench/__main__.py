@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = ("faces", "voices", "frames")
+BENCHMARKS = ("faces", "voices", "frames", "sequences", "calibrate")
 
 
 def build_parser() -> argparse.ArgumentParser:
