@@ -81,7 +81,7 @@ STARTERS: dict[str, str] = {
     "proctorai.private_servers.postgres.start_postgres": INTEGRATION,
     "proctorai.private_servers.worker.start_worker": INTEGRATION,
     "tests.support.served_api.served_api": INTEGRATION,
-    "tests.api.served.serve": INTEGRATION,
+    "tests.support.served_api.serving": INTEGRATION,
     "tests.security.launched.launched": INTEGRATION,
     "tests.agent.conftest.running_worker": INTEGRATION,
     "tests.faults.stack.FaultStack": E2E,

@@ -18,22 +18,29 @@ from proctorai.private_servers.ports import free_tcp_port
 
 
 class UvicornThread:
-    """One uvicorn server on 127.0.0.1:``port`` running in a daemon thread."""
+    """One uvicorn server on 127.0.0.1:``port`` running in a daemon thread.
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    ``options`` are further ``uvicorn.Config`` keywords (``host`` and ``port`` among
+    them: the security tests serve the API exactly as ``proctorai up`` configures it).
+    """
+
+    def __init__(
+        self, app: Any, port: int | None = None, options: dict[str, Any] | None = None
+    ) -> None:
         self.app = app
-        self.port = port or free_tcp_port()
+        self.options = dict(options or {})
+        self.host = str(self.options.pop("host", "127.0.0.1"))
+        self.port = int(self.options.pop("port", None) or port or free_tcp_port())
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 20.0) -> None:
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
+        keywords: dict[str, Any] = {"log_level": "warning", **self.options}
+        config = uvicorn.Config(self.app, host=self.host, port=self.port, lifespan="on", **keywords)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name=f"uvicorn-{self.port}", daemon=True)
         thread.start()

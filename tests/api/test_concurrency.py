@@ -11,9 +11,9 @@ import httpx
 from control_api.app import create_app
 from control_api.models import Interview, ProctoringEvent, TranscriptTurn
 from tests.api.conftest import Api
-from tests.api.served import serve
 from tests.support.anomalies import T0, anomaly_json
 from tests.support.livekit_server import free_tcp_port
+from tests.support.served_api import serving
 
 WRITERS = 50
 
@@ -35,7 +35,8 @@ def test_burst_of_concurrent_writers(api_factory: Callable[..., Api]) -> None:
     api = api_factory()
     interview = api.create_ok(reference_photo=None)["id"]
     # A second app on the same database, served over HTTP by uvicorn.
-    with serve(create_app(api.settings), free_tcp_port()) as base:
+    with serving(create_app(api.settings), free_tcp_port()) as served:
+        base = served.url
 
         def writer(n: int) -> list[int]:
             with httpx.Client(base_url=base, headers=api.service, timeout=60) as http:

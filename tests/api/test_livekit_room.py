@@ -23,10 +23,10 @@ from control_api.app import create_app
 from control_api.livekit_rooms import candidate_identity
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, make_settings
-from tests.api.served import serve
 from tests.support.baseline import record_baseline_async
 from tests.support.interviews import created, post_interview_async
 from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import serving
 
 AGENT_LIKE = "agent-under-test"
 
@@ -78,7 +78,8 @@ async def test_candidate_and_proctor_in_a_real_room(
     app = create_app(settings)
     headers = {"Authorization": f"Bearer {RECRUITER_KEY}"}
     rooms: list[rtc.Room] = []
-    with serve(app, port) as base:
+    with serving(app, port) as served:
+        base = served.url
         async with httpx.AsyncClient(base_url=base, timeout=20) as http:
             response = await post_interview_async(
                 http,

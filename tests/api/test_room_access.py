@@ -27,10 +27,10 @@ from livekit import rtc
 
 from control_api.app import create_app
 from tests.api.conftest import RECRUITER_KEY, make_settings
-from tests.api.served import serve
 from tests.support.baseline import link_token, record_baseline_async
 from tests.support.interviews import created, post_interview_async
 from tests.support.livekit_server import TestLiveKitServer
+from tests.support.served_api import serving
 
 HEADERS = {"Authorization": f"Bearer {RECRUITER_KEY}"}
 
@@ -48,7 +48,8 @@ async def _served(
         agent_check_interval=0,  # no agent in these tests: no supervision
         **overrides,
     )
-    with serve(create_app(settings), port) as base:
+    with serving(create_app(settings), port) as served:
+        base = served.url
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             yield http
 

@@ -17,8 +17,8 @@ from control_api.app import create_app
 from control_api.server import api_bind, uvicorn_options
 from control_api.settings import Settings
 from tests.api.conftest import make_settings
-from tests.api.served import serve
 from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
+from tests.support.served_api import serving
 
 
 def launch_settings(
@@ -42,5 +42,5 @@ def launched(settings: Settings, *, plain: bool = False, timeout: float = 20.0) 
         options: dict[str, Any] = {"host": host, "port": port}
     else:
         options = uvicorn_options(settings)
-    with serve(create_app(settings), timeout=timeout, options=options) as base:
-        yield base
+    with serving(create_app(settings), options=options, timeout=timeout) as served:
+        yield served.url

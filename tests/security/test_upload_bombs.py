@@ -20,10 +20,10 @@ from control_api.app import create_app
 from control_api.text_extraction import PDF_TIME_BUDGET_SECONDS
 from tests.api import documents
 from tests.api.conftest import RECRUITER_KEY, Api, make_settings
-from tests.api.served import serve
 from tests.security import bombs
 from tests.security.credentials import Answer, assert_refusal, token_of
 from tests.support.livekit_server import TestLiveKitServer, free_tcp_port
+from tests.support.served_api import serving
 
 MEMORY_BOUND = 64 * 1024 * 1024  # traced allocations while one bomb is refused
 TIME_BOUND = 3 * PDF_TIME_BUDGET_SECONDS
@@ -187,7 +187,8 @@ def served(tmp_path: Path, livekit_server: TestLiveKitServer) -> Iterator[str]:
     settings = make_settings(
         tmp_path / "data", f"sqlite:///{tmp_path / 'proctorai.db'}", livekit_server
     )
-    with serve(create_app(settings), free_tcp_port()) as base:
+    with serving(create_app(settings), free_tcp_port()) as served:
+        base = served.url
         yield base
 
 

@@ -47,11 +47,18 @@ class ServedAPI:
 
 
 @contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[UvicornThread]:
-    """Serve ``app`` on 127.0.0.1:``port`` (a free one by default) until the block ends;
-    the server can be stopped and started again inside it."""
-    server = UvicornThread(app, port)
-    server.start()
+def serving(
+    app: Any,
+    port: int | None = None,
+    *,
+    options: dict[str, Any] | None = None,
+    timeout: float = 20.0,
+) -> Iterator[UvicornThread]:
+    """Serve ``app`` on 127.0.0.1:``port`` (a free one by default; ``options``: further
+    uvicorn keywords) until the block ends; the server can be stopped and started again
+    inside it."""
+    server = UvicornThread(app, port, options)
+    server.start(timeout)
     try:
         yield server
     finally:
