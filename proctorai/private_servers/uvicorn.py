@@ -20,15 +20,16 @@ from proctorai.private_servers.ports import free_tcp_port
 class UvicornThread:
     """One uvicorn server on 127.0.0.1:``port`` running in a daemon thread.
 
-    ``options`` are further ``uvicorn.Config`` keywords (``host`` and ``port`` among
-    them: the security tests serve the API exactly as ``proctorai up`` configures it).
+    ``options`` are the ``uvicorn.Config`` keywords to use instead of the quiet defaults
+    (``host`` and ``port`` among them: the security tests serve the API exactly as
+    ``proctorai up`` configures it, access log and all).
     """
 
     def __init__(
         self, app: Any, port: int | None = None, options: dict[str, Any] | None = None
     ) -> None:
         self.app = app
-        self.options = dict(options or {})
+        self.options = dict(options) if options is not None else {"log_level": "warning"}
         self.host = str(self.options.pop("host", "127.0.0.1"))
         self.port = int(self.options.pop("port", None) or port or free_tcp_port())
         self._server: uvicorn.Server | None = None
@@ -39,8 +40,9 @@ class UvicornThread:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 20.0) -> None:
-        keywords: dict[str, Any] = {"log_level": "warning", **self.options}
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, lifespan="on", **keywords)
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self.port, lifespan="on", **self.options
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name=f"uvicorn-{self.port}", daemon=True)
         thread.start()
