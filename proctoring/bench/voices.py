@@ -8,6 +8,14 @@ numpy GE2E encoder exactly as the live verifier uses it (volume normalised, then
 ``--method original`` measures the seeds' MFCC statistics on the same segments. The last stdout line
 is one JSON object: segments, trials, eer, threshold_at_eer, x_realtime (audio seconds embedded
 per wall-clock second).
+
+``--protocol leave-speakers-out`` reports on speakers the threshold was not chosen on: every
+pair of speakers is held out in turn, the threshold (and, for AS-norm, the cohort and its K)
+is chosen on the other speakers, and the held-out trials are judged with it (see
+``voice_cv``). Besides segment-against-segment trials it measures enrolment on one whole
+file and on the mean of that file's segment embeddings. The same JSON fields come first
+(``eer`` is then the pooled held-out EER of the raw scores, ``threshold_at_eer`` the median of
+the thresholds chosen on the calibration speakers), followed by the detailed figures.
 """
 
 from __future__ import annotations
@@ -18,15 +26,19 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from proctoring.bench.voice_cv import Cohort, TrialSet, cross_validate
+from proctoring.bench.voice_folds import leave_n_out
 from proctoring.voice.audio_io import SAMPLE_RATE, load_audio
 from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.levels import normalise_volume
 from proctoring.voice.original_method import original_embedding
 
 METHODS = ("ge2e", "original")
+PROTOCOLS = ("all-pairs", "leave-speakers-out")
 
 
 def read_manifest(manifest: Path) -> list[tuple[Path, str]]:
@@ -111,8 +123,103 @@ def evaluate(manifest: Path, segment_seconds: float, method: str) -> dict[str, f
     }
 
 
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def evaluate_cv(manifest: Path, segment_seconds: float, method: str) -> dict[str, Any]:
+    """The leave-two-speakers-out protocol: segment pairs, then two kinds of enrolment."""
+    wavs: list[np.ndarray] = []
+    file_speakers: list[str] = []
+    segments: list[np.ndarray] = []
+    segment_file: list[int] = []
+    for path, speaker in read_manifest(manifest):
+        wav = load_audio(path)
+        cut = cut_segments(wav, segment_seconds)
+        if not cut:
+            continue  # a file shorter than one segment can neither enrol nor be tested
+        segment_file.extend([len(wavs)] * len(cut))
+        segments.extend(cut)
+        wavs.append(wav)
+        file_speakers.append(speaker)
+    names = sorted(set(file_speakers))
+    code = {name: i for i, name in enumerate(names)}
+    folds = leave_n_out(names, 2)
+    embed = _embedder(method)
+    started = time.perf_counter()
+    seg_emb = embed(segments)
+    elapsed = time.perf_counter() - started
+    whole_emb = embed(wavs)
+    seg_file = np.asarray(segment_file)
+    seg_spk = np.asarray([code[file_speakers[f]] for f in segment_file])
+    file_spk = np.asarray([code[s] for s in file_speakers])
+    mean_emb = _unit(np.stack([seg_emb[seg_file == f].mean(axis=0) for f in range(len(wavs))]))
+    cohort = Cohort(seg_emb, seg_spk)
+    rows, cols = np.triu_indices(len(segments), k=1)
+    pairs = cross_validate(
+        TrialSet(seg_emb, seg_spk, seg_emb, seg_spk, rows, cols), cohort, names, folds
+    )
+    # Enrolment on file f, tested on every segment of every other file.
+    enrol_f, test_s = np.nonzero(seg_file[None, :] != np.arange(len(wavs))[:, None])
+    enrolments = {
+        name: cross_validate(
+            TrialSet(emb, file_spk, seg_emb, seg_spk, enrol_f, test_s), cohort, names, folds
+        )
+        for name, emb in (("enrol_whole_file", whole_emb), ("enrol_mean_segments", mean_emb))
+    }
+    audio_seconds = sum(len(s) for s in segments) / SAMPLE_RATE
+    return {
+        "method": method,
+        "protocol": "leave-speakers-out",
+        "segments": len(segments),
+        "trials": pairs["genuine"] + pairs["impostor"],
+        "genuine": pairs["genuine"],
+        "impostor": pairs["impostor"],
+        "eer": pairs["raw"]["eer"],
+        "threshold_at_eer": pairs["raw"]["threshold_median"],
+        "x_realtime": round(audio_seconds / elapsed, 2),
+        "speakers": len(names),
+        "held_out_per_fold": 2,
+        "segment_pairs": pairs,
+        **enrolments,
+    }
+
+
+def _pct(rate: dict[str, Any]) -> str:
+    low, high = rate["ci95"]
+    return f"{100 * rate['rate']:.2f}% [{100 * low:.2f}-{100 * high:.2f}]"
+
+
+def run_cv(args: argparse.Namespace) -> int:
+    """Print the leave-speakers-out figures (a table, or one JSON line)."""
+    result = evaluate_cv(Path(args.manifest), args.segment_seconds, args.method)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"method {result['method']}, {result['segments']} segments of {args.segment_seconds} s")
+    print(
+        f"{result['speakers']} speakers, every pair held out in turn "
+        f"({result['segment_pairs']['folds']} folds)"
+    )
+    for block in ("segment_pairs", "enrol_whole_file", "enrol_mean_segments"):
+        figures = result[block]
+        print(
+            f"{block}: {figures['genuine']} genuine, {figures['impostor']} impostor trials held out"
+        )
+        for scoring in ("raw", "as_norm"):
+            f = figures[scoring]
+            print(
+                f"  {scoring:8s} EER {100 * f['eer']:.2f}%  at the other speakers' threshold: "
+                f"false reject {_pct(f['false_reject'])}, false accept {_pct(f['false_accept'])}; "
+                f"worst pair {f['worst_fold']} {100 * f['fold_eer_max']:.2f}%"
+            )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of the ``voices`` sub-command."""
+    if args.protocol == "leave-speakers-out":
+        return run_cv(args)
     result = evaluate(Path(args.manifest), args.segment_seconds, args.method)
     if not args.json:
         print(f"method            {result['method']}")
@@ -146,6 +253,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=METHODS,
         default="ge2e",
         help="ge2e: numpy GE2E encoder; original: the seeds. MFCC mean+std baseline",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default="all-pairs",
+        help="all-pairs: EER over every pair (default); leave-speakers-out: thresholds, "
+        "AS-norm cohort and K chosen on other speakers, figures on held-out ones",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON line of figures")
     parser.set_defaults(run=run)
