@@ -35,6 +35,20 @@ def fill_dev_secrets(settings: BaseSettings, names: tuple[str, ...]) -> None:
             object.__setattr__(settings, name, SecretStr(generated[name]))
 
 
+def generated_value(settings: BaseSettings, name: str) -> str | None:
+    """``name``'s value when it is the generated development one (None when configured,
+    or when no development secrets exist): what ``proctorai up`` may show its operator."""
+    path = settings.data_dir / DEV_SECRETS_FILE  # type: ignore[attr-defined]
+    current = getattr(settings, name)
+    if current is None or not path.exists():
+        return None
+    with suppress(OSError, ValueError):
+        stored = json.loads(path.read_text(encoding="utf-8")).get(name)
+        if isinstance(stored, str) and stored == current.get_secret_value():
+            return stored
+    return None
+
+
 def load_or_create_dev_secrets(data_dir: Path) -> dict[str, str]:
     """Read the generated development secrets, creating them once, race-free.
 

@@ -76,6 +76,7 @@ def _check_bearer(
     other: str,
     realm: str,
     what: str,
+    hint: str,
 ) -> None:
     if credentials is None:
         raise HTTPException(
@@ -94,7 +95,7 @@ def _check_bearer(
         )
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED,
-        f"wrong credentials: the bearer value is not the {what}",
+        f"this is not the {what}: check the value you sent ({hint})",
         headers={"WWW-Authenticate": f'Bearer realm="{realm}", error="invalid_token"'},
     )
 
@@ -110,6 +111,7 @@ def require_recruiter(
         settings.secret("service_token"),
         "recruiter",
         "RECRUITER_API_KEY",
+        "in development `proctorai up` prints it; it is kept in DATA_DIR/dev-secrets.json",
     )
 
 
@@ -124,6 +126,7 @@ def require_service(
         settings.secret("recruiter_api_key"),
         "agent",
         "SERVICE_TOKEN",
+        "the agent and the API must be given the same one",
     )
 
 

@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
+from contracts.dev_secrets import DEV_SECRETS_FILE, generated_value
 from control_api.server import api_bind
 from control_api.settings import Settings, get_settings
 from proctorai.livekit_config import livekit_keys_arg, render_livekit_config, write_livekit_config
@@ -117,16 +118,24 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _banner(settings: Settings) -> str:
-    return "\n".join(
-        [
-            "",
-            "ProctorAI is running. Ctrl-C stops everything.",
-            f"  control API   {settings.public_url}"
-            + (f"   (docs: {settings.public_url}/docs)" if settings.api_docs else ""),
-            f"  livekit       {settings.livekit_url}",
-            "",
+    """What the operator needs to start: the URLs and, in development only (a generated
+    key, never a configured one), the recruiter key the dashboard asks for."""
+    lines = [
+        "",
+        "ProctorAI is running. Ctrl-C stops everything.",
+        f"  dashboard     {settings.public_url}/"
+        + (f"   (API docs: {settings.public_url}/docs)" if settings.api_docs else ""),
+        f"  livekit       {settings.livekit_url}",
+    ]
+    key = generated_value(settings, "recruiter_api_key")
+    if key is not None:
+        where = settings.data_dir / DEV_SECRETS_FILE
+        lines += [
+            f"  recruiter key {key}",
+            f"                (development: generated into {where}; set RECRUITER_API_KEY",
+            "                in production)",
         ]
-    )
+    return "\n".join([*lines, ""])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -152,7 +152,7 @@ def test_unknown_interview_is_404(api: Api) -> None:
     ("headers", "status", "fragment"),
     [
         ({}, 401, "missing credentials"),
-        ({"Authorization": "Bearer not-the-key"}, 401, "wrong credentials"),
+        ({"Authorization": "Bearer not-the-key"}, 401, "this is not the RECRUITER_API_KEY"),
         ({"Authorization": "Basic dXNlcjpwYXNz"}, 401, "missing credentials"),
         ({"Authorization": f"Bearer {SERVICE_TOKEN}"}, 403, "cannot use recruiter endpoints"),
     ],

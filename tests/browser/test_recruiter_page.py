@@ -19,7 +19,7 @@ async def test_recruiter_creates_an_interview_and_follows_it_to_the_report(
     await page.goto(f"{site.url}/app")
     await page.get_by_label("Recruiter API key").fill("not-the-key")
     await page.get_by_role("button", name="Use this key").click()
-    await expect(page.locator("#key-message")).to_contain_text("wrong credentials")
+    await expect(page.locator("#key-message")).to_contain_text("`proctorai up` prints it")
     await sign_in(page, site.url, RECRUITER_KEY)
     assert "key" not in page.url
     assert await page.evaluate("sessionStorage.getItem('proctorai.recruiter_key')") == RECRUITER_KEY
