@@ -38,6 +38,9 @@ async def test_assets_and_livekit_client_are_served_and_nothing_else(site: Site)
         client = await http.get("/assets/vendor/livekit-client.js")
         assert client.status_code == 200
         assert "LivekitClient" in client.text[:2000]
+        icon = await http.get("/favicon.ico")  # every browser asks for it on every page
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+        assert icon.text.startswith("<svg")
         for refused in (
             "/assets/index.html",  # pages only at their own routes, with their headers
             "/assets/../control_api/settings.py",
