@@ -122,6 +122,9 @@ async def test_impostor_reaches_the_proctor_sidebar_and_never_the_candidate(
         await card.get_by_label("Note").fill("Another person answered")
         await card.get_by_role("button", name="Confirm").click()
         await expect(card).to_contain_text("Confirmed at", timeout=10_000)
+        # the decision in force cannot be sent again; the other one now changes it
+        await expect(card.get_by_role("button", name="Confirm")).to_be_disabled()
+        await expect(card.get_by_role("button", name="Change to dismiss")).to_be_enabled()
         token = created.proctor_link.rsplit("/", 1)[1]
         async with httpx.AsyncClient(base_url=site.url) as http:
             history = (await http.get(f"/links/{token}/events")).json()["anomalies"]
@@ -142,6 +145,15 @@ async def test_impostor_reaches_the_proctor_sidebar_and_never_the_candidate(
             timeout=END_BUDGET_SECONDS * 1000
         )
         await screenshot(candidate, "candidate-end")
+        # The proctor is told too, in words, and no longer shown a live room (the page
+        # watching now is the late one: one link is one identity, and the first page
+        # says why it left).
+        await expect(proctor.locator("#banner")).to_contain_text("opened in another tab or window")
+        await expect(late.locator("#banner")).to_contain_text(
+            "The interview is over", timeout=30_000
+        )
+        await expect(late.locator("#room-state")).to_have_text("Interview over")
+        await screenshot(late, "proctor-end")
         await wait_for_status(site, created, {"completed", "evaluated"}, timeout=30)
         for context in (late_context, proctor_context, candidate_context):
             await context.close()

@@ -109,13 +109,21 @@ export class AnomalyList {
         buttons.forEach((b) => { b.disabled = false; });
       }
     };
+    // The decision in force is shown pressed and cannot be sent again; the other button
+    // says it changes it (a proctor may change their mind: every decision is kept).
+    const current = a.decision ? a.decision.decision : null;
+    const button = (decision, label, kind) => el("button", {
+      type: "button",
+      class: kind,
+      onclick: decide(decision),
+      text: current && current !== decision ? `Change to ${label.toLowerCase()}` : label,
+      "aria-pressed": String(current === decision),
+      disabled: current === decision,
+    });
     return el("div", { class: "decision" }, [
       el("label", { for: noteId, class: "small", text: "Note" }),
       note,
-      el("div", { class: "actions" }, [
-        el("button", { type: "button", class: "danger", onclick: decide("confirm"), text: "Confirm" }),
-        el("button", { type: "button", class: "secondary", onclick: decide("dismiss"), text: "Dismiss" }),
-      ]),
+      el("div", { class: "actions" }, [button("confirm", "Confirm", "danger"), button("dismiss", "Dismiss", "secondary")]),
       status,
     ]);
   }

@@ -63,9 +63,33 @@ function renderSignals(heartbeat) {
   $("#signals").replaceChildren(...rows);
 }
 
+let interviewOver = false;
+
+/** The interview has ended (the agent said so in the room's metadata, or the room was
+ * closed): say it first, and stop presenting the last signals as the present. */
+function showInterviewOver() {
+  if (interviewOver) return;
+  interviewOver = true;
+  showMessage($("#banner"), "info", "The interview is over. The flags below are stored with your decisions; the report appears on the recruiter's page.");
+  $("#room-state").textContent = "Interview over";
+  $("#layout").dataset.ended = "true";
+  const label = $("#heartbeat-age");
+  label.textContent = "The interview is over: these were the signals at its end.";
+  label.className = "muted small";
+}
+
+/** The room's metadata says ``ended`` once the agent has finished the interview. */
+function endedIn(metadata) {
+  try {
+    return Boolean(metadata && JSON.parse(metadata).ended);
+  } catch {
+    return false;
+  }
+}
+
 function tickHeartbeatAge() {
   const label = $("#heartbeat-age");
-  if (lastHeartbeat === null) return;
+  if (lastHeartbeat === null || interviewOver) return;
   const age = (Date.now() - lastHeartbeat) / 1000;
   if (age > STALE_HEARTBEAT_SECONDS) {
     label.textContent = `No status from the proctoring agent for ${duration(age)}: the signals below may be out of date.`;
@@ -145,13 +169,23 @@ async function connect(session) {
     })
     .on(RoomEvent.AudioPlaybackStatusChanged, applyMute)
     .on(RoomEvent.ConnectionStateChanged, (state) => {
-      $("#room-state").textContent = `Room: ${state}`;
+      if (!interviewOver) $("#room-state").textContent = `Room: ${state}`;
       $("#layout").dataset.connection = state;
     })
     .on(RoomEvent.Reconnecting, () => showMessage($("#banner"), "warn", "Connection lost: reconnecting…"))
     .on(RoomEvent.Reconnected, () => clearMessage($("#banner")))
-    .on(RoomEvent.Disconnected, () => {
-      showMessage($("#banner"), "info", "You have left the room (the interview may be over). Reload the page to join again.");
+    .on(RoomEvent.RoomMetadataChanged, (metadata) => {
+      if (endedIn(metadata)) showInterviewOver();
+    })
+    .on(RoomEvent.Disconnected, (reason) => {
+      const { DisconnectReason } = window.LivekitClient;
+      if (interviewOver || reason === DisconnectReason.ROOM_DELETED || reason === DisconnectReason.ROOM_CLOSED) {
+        showInterviewOver();
+      } else if (reason === DisconnectReason.DUPLICATE_IDENTITY) {
+        showMessage($("#banner"), "warn", "This proctor link was opened in another tab or window, so this page has left the room. Use the other one, or reload this page to watch here instead.");
+      } else {
+        showMessage($("#banner"), "info", "You have left the room. Reload the page to join again.");
+      }
     });
   sound.addEventListener("click", async () => {
     if (!room.canPlaybackAudio) {
@@ -165,6 +199,7 @@ async function connect(session) {
   await room.connect(session.livekit_url, session.livekit_token, { autoSubscribe: true });
   $("#room-state").textContent = `Room: ${room.state}`;
   $("#layout").dataset.connection = room.state;
+  if (endedIn(room.metadata)) showInterviewOver();
   applyMute();
   window.addEventListener("beforeunload", () => { room.disconnect(); });
 }
