@@ -252,6 +252,13 @@ class BaselineFrame(BaseModel):
     reason: str | None = None
 
 
+class BaselineAdvice(BaseModel):
+    """A change to the candidate's set-up that makes the live face check surer."""
+
+    code: str = Field(description="dark, far, backlit or blurred")
+    message: str = Field(description="What to do, in plain words for the candidate")
+
+
 class BaselineResult(BaseModel):
     """The engine's verdict on a baseline upload, in words a candidate understands."""
 
@@ -263,3 +270,7 @@ class BaselineResult(BaseModel):
     ready: bool = Field(False, description="Face and voice are both enrolled")
     status: InterviewStatus | None = None
     details: dict[str, float] = Field(default_factory=dict)
+    advice: list[BaselineAdvice] = Field(
+        default_factory=list,
+        description="Set-up advice from the face photos (accepted or not); never a verdict",
+    )

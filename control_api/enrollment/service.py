@@ -7,12 +7,15 @@ afford (the request thread waits for its turn, or is refused ``EngineBusy``). Ph
 are decoded one at a time, downscaled to what the engine uses. A rejected baseline
 stores nothing; an accepted one replaces any earlier enrollment of
 the same modality, and once both face and voice are enrolled the interview is ready.
+Each face photo, while it is decoded, is also looked at for set-up advice (too dark,
+too far, backlit, blurred: :mod:`proctoring.face.setup_advice`), returned whether the
+baseline is accepted or not and never changing which it is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -45,6 +48,14 @@ class FrameFeedback:
 
 
 @dataclass(frozen=True)
+class SetupAdvice:
+    """One change to the candidate's set-up that makes the live check surer."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class BaselineOutcome:
     """What the candidate's page shows: accepted or not, and why in plain words."""
 
@@ -55,6 +66,7 @@ class BaselineOutcome:
     ready: bool = False
     status: InterviewStatus | None = None
     details: dict[str, float] = field(default_factory=dict)
+    advice: tuple[SetupAdvice, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -99,19 +111,28 @@ class UnreadablePhoto(ValueError):
 
 class _DecodedFrames(Sequence["RGBImage"]):
     """The baseline photos, each decoded (downscaled) only when the engine reaches it,
-    so at most one of them exists as pixels at a time."""
+    so at most one of them exists as pixels at a time; ``on_decoded`` sees each frame
+    then (index, pixels), so a second look needs no second decode."""
 
-    def __init__(self, images: Sequence[CheckedImage]) -> None:
+    def __init__(
+        self,
+        images: Sequence[CheckedImage],
+        on_decoded: Callable[[int, RGBImage], None] | None = None,
+    ) -> None:
         self._images = images
+        self._on_decoded = on_decoded
 
     def __len__(self) -> int:
         return len(self._images)
 
     def __getitem__(self, index: int) -> RGBImage:  # type: ignore[override]
         try:
-            return image_to_rgb(self._images[index].data)
+            frame = image_to_rgb(self._images[index].data)
         except UndecodableImage as exc:
             raise UnreadablePhoto(index) from exc
+        if self._on_decoded is not None:
+            self._on_decoded(index, frame)
+        return frame
 
 
 def _reference_photo(session: Session, storage: Storage, interview_id: str) -> bytes | None:
@@ -121,12 +142,34 @@ def _reference_photo(session: Session, storage: Storage, interview_id: str) -> b
     return storage.get(rows[-1].storage_key)
 
 
-def check_faces(images: Sequence[CheckedImage], reference: bytes | None) -> face.EnrollmentResult:
-    """Run on an engine worker: decode the photos one by one and check them."""
+@dataclass(frozen=True)
+class FaceCheck:
+    """The engine's verdict on the photos, and the set-up advice drawn from them."""
+
+    result: face.EnrollmentResult
+    advice: tuple[SetupAdvice, ...]
+
+
+def check_faces(images: Sequence[CheckedImage], reference: bytes | None) -> FaceCheck:
+    """Run on an engine worker: decode the photos one by one, check them, and advise.
+
+    The advice is taken from each photo while it is decoded for the check; a failure
+    there only loses the advice, never the check.
+    """
     from proctoring import face
 
+    per_frame: dict[int, list[face.Advice]] = {}
+
+    def advise(index: int, frame: RGBImage) -> None:
+        try:
+            per_frame[index] = face.frame_advice(frame)
+        except Exception:  # advice is a courtesy: it must not refuse or fail a baseline
+            logger.warning("set-up advice failed on baseline photo %d", index, exc_info=True)
+
     reference_frame = image_to_rgb(reference) if reference is not None else None
-    return face.enroll(_DecodedFrames(images), reference=reference_frame)
+    result = face.enroll(_DecodedFrames(images, advise), reference=reference_frame)
+    advice = face.baseline_advice(per_frame.values())
+    return FaceCheck(result, tuple(SetupAdvice(a.code, a.message) for a in advice))
 
 
 def enroll_face_baseline(
@@ -144,11 +187,13 @@ def enroll_face_baseline(
     """
     reference = _reference_photo(session, storage, interview.id)
     _release_database(session)
-    result = workers.run(check_faces, images, reference)
+    checked = workers.run(check_faces, images, reference)
+    result, advice = checked.result, checked.advice
     feedback = tuple(FrameFeedback(c.index, c.accepted, c.reason) for c in result.frames)
+    codes = ",".join(a.code for a in advice) or "none"
     if not result.accepted or result.enrollment is None:
-        logger.info("face baseline rejected (interview %s)", interview.id)
-        return BaselineOutcome(Modality.FACE, False, tuple(result.reasons), feedback)
+        logger.info("face baseline rejected (interview %s, advice %s)", interview.id, codes)
+        return BaselineOutcome(Modality.FACE, False, tuple(result.reasons), feedback, advice=advice)
     stored_keys: list[str] = []
     try:
         rows = []
@@ -183,7 +228,7 @@ def enroll_face_baseline(
         for key in stored_keys:
             storage.delete(key)
         raise
-    logger.info("face baseline enrolled (interview %s)", interview.id)
+    logger.info("face baseline enrolled (interview %s, advice %s)", interview.id, codes)
     return BaselineOutcome(
         Modality.FACE,
         True,
@@ -192,6 +237,7 @@ def enroll_face_baseline(
         outcome.ready,
         outcome.status,
         {"frames_used": float(len(result.enrollment.embeddings))},
+        advice,
     )
 
 

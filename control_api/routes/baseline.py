@@ -1,7 +1,9 @@
 """The candidate's baseline: a few face photos and a short reading, behind the join link.
 
 Each upload is checked by the proctoring engine at once, so the candidate's page can
-say in plain words what to fix ("too dark", "two faces", "speak a little longer").
+say in plain words what to fix ("too dark", "two faces", "speak a little longer"). A
+face baseline also carries set-up advice (``advice``): what would make the live check
+surer (more light, closer, no light behind), whether the photos were accepted or not.
 A rejected baseline answers 422 with those reasons and stores nothing. The checks run
 on a few dedicated engine threads: when they and their waiting places are all taken,
 the upload answers 503 with ``Retry-After`` and stores nothing.
@@ -27,7 +29,7 @@ from control_api.enrollment.service import (
 from control_api.enrollment.workers import EngineBusy, EngineWorkers
 from control_api.models import Interview, InterviewLink, InterviewStatus, LinkRole
 from control_api.routes.responses import error_responses, link_errors
-from control_api.schemas import BaselineFrame, BaselineResult
+from control_api.schemas import BaselineAdvice, BaselineFrame, BaselineResult
 from control_api.uploads import MAX_BASELINE_PIXELS, check_image, read_upload, undecodable_image
 
 router = APIRouter(prefix="/links", tags=["links (candidate and proctor pages)"])
@@ -88,6 +90,7 @@ def _answer(outcome: BaselineOutcome) -> BaselineResult | JSONResponse:
         ready=outcome.ready,
         status=outcome.status,
         details=outcome.details,
+        advice=[BaselineAdvice(code=a.code, message=a.message) for a in outcome.advice],
     )
     if not outcome.accepted:
         return JSONResponse(status_code=422, content=result.model_dump(mode="json"))

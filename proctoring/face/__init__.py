@@ -12,6 +12,8 @@ Public API::
     verifier = FaceVerifier(FaceEnrollment.from_json(stored))   # one per interview
     observation = verifier.analyze(frame)   # frames in order; a worker, never the loop
     observation.face_count, observation.verdict, observation.distance, observation.reason
+
+    advice = baseline_advice(frame_advice(f) for f in baseline_frames)  # set-up tips
 """
 
 from proctoring.face.detect import DetectionConfig, FaceBox, detect_faces
@@ -19,10 +21,12 @@ from proctoring.face.enroll import EnrollmentResult, FaceEnrollment, FrameCheck,
 from proctoring.face.inspect import FrameInspection, inspect_frame
 from proctoring.face.policy import FaceEnrollConfig, FaceVerifyConfig, QualityGate
 from proctoring.face.quality import FaceQuality
+from proctoring.face.setup_advice import Advice, baseline_advice, frame_advice, setup_advice
 from proctoring.face.track import FaceTracker, TrackConfig
 from proctoring.face.verify import FaceObservation, FaceVerifier, Verdict, judge_inspection
 
 __all__ = [
+    "Advice",
     "DetectionConfig",
     "EnrollmentResult",
     "FaceBox",
@@ -38,8 +42,11 @@ __all__ = [
     "QualityGate",
     "TrackConfig",
     "Verdict",
+    "baseline_advice",
     "detect_faces",
     "enroll",
+    "frame_advice",
     "inspect_frame",
     "judge_inspection",
+    "setup_advice",
 ]

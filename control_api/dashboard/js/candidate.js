@@ -143,16 +143,26 @@ async function takePhotos() {
   const box = $("#photos-message");
   const thumbs = $("#photo-thumbs");
   clearMessage(box);
+  hideAdvice();
   thumbs.replaceChildren();
   $("#photos-take").disabled = true;
   announce("Taking photos: hold still.");
   const video = $("#photo-video");
-  const photos = await capturePhotos(video, PHOTO_COUNT, PHOTO_GAP_MS, (i, blob) => {
-    thumbs.append(el("figure", { "data-index": i }, [
-      el("img", { src: URL.createObjectURL(blob), alt: `Photo ${i + 1}` }),
-      el("figcaption", { text: `Photo ${i + 1}` }),
-    ]));
-  });
+  let photos;
+  try {
+    photos = await capturePhotos(video, PHOTO_COUNT, PHOTO_GAP_MS, (i, blob) => {
+      thumbs.append(el("figure", { "data-index": i }, [
+        el("img", { src: URL.createObjectURL(blob), alt: `Photo ${i + 1}` }),
+        el("figcaption", { text: `Photo ${i + 1}` }),
+      ]));
+    });
+  } catch {
+    showMessage(box, "error", "We could not take the photos: your camera shows no picture.", [
+      "Check that the camera is on and not used by another app, then try again.",
+    ]);
+    $("#photos-take").disabled = false;
+    return;
+  }
   showMessage(box, "info", "Checking your photos…");
   const form = new FormData();
   photos.forEach((blob, i) => form.append("photos", blob, `photo-${i + 1}.jpg`));
@@ -160,18 +170,52 @@ async function takePhotos() {
     const result = await api(`/links/${encodeURIComponent(token)}/baseline/face`, { method: "POST", body: form });
     markFrames(thumbs, result.frames);
     state.faceDone = true;
-    window.clearInterval(state.inspectTimer);
+    const advice = adviceOf(result);
+    if (advice.length) {
+      // Accepted, but the live check would often be unsure: say what to change, and
+      // let the candidate retake the photos or go on as they are.
+      clearMessage(box);
+      showAdvice(advice);
+      return;
+    }
     showMessage(box, "ok", "Your photos are recorded.");
     announce("Your photos are recorded.");
-    window.setTimeout(() => { goTo("voice"); }, 600);
+    window.setTimeout(leavePhotoStep, 600);
   } catch (error) {
     if (await handleStartedInterview(error)) return;
-    const reasons = error instanceof ApiError && error.body && Array.isArray(error.body.reasons) ? error.body.reasons : [];
-    if (error instanceof ApiError && error.body) markFrames(thumbs, error.body.frames || []);
-    showMessage(box, "error", reasons.length ? "These photos cannot be used:" : describeError(error), reasons);
+    const body = error instanceof ApiError && error.body ? error.body : null;
+    const reasons = body && Array.isArray(body.reasons) ? body.reasons : [];
+    if (body) markFrames(thumbs, body.frames || []);
+    // The set-up advice says what made the photos unusable, and what to do about it.
+    const items = [...reasons, ...adviceOf(body)];
+    showMessage(box, "error", reasons.length ? "These photos cannot be used:" : describeError(error), items);
     $("#photos-take").textContent = "Take the photos again";
     $("#photos-take").disabled = false;
   }
+}
+
+/** The set-up advice of a baseline answer, as plain sentences (never a verdict). */
+function adviceOf(body) {
+  if (!body || !Array.isArray(body.advice)) return [];
+  return body.advice.map((item) => item && item.message).filter((text) => typeof text === "string" && text);
+}
+
+function showAdvice(messages) {
+  $("#photo-advice-list").replaceChildren(...messages.map((text) => el("li", { text })));
+  $("#photo-advice").hidden = false;
+  $("#photos-actions").hidden = true;
+  $("#photos-retake").focus();
+}
+
+function hideAdvice() {
+  $("#photo-advice").hidden = true;
+  $("#photo-advice-list").replaceChildren();
+  $("#photos-actions").hidden = false;
+}
+
+function leavePhotoStep() {
+  window.clearInterval(state.inspectTimer);
+  goTo("voice");
 }
 
 function markFrames(thumbs, frames) {
@@ -184,6 +228,11 @@ function markFrames(thumbs, frames) {
 }
 
 $("#photos-take").addEventListener("click", takePhotos);
+$("#photos-retake").addEventListener("click", takePhotos);
+$("#photos-continue").addEventListener("click", () => {
+  hideAdvice();
+  leavePhotoStep();
+});
 
 // --- 4. voice ----------------------------------------------------------------------
 

@@ -70,8 +70,18 @@ export function feedbackFor(m) {
   return { items, good: items.every((item) => item.ok) };
 }
 
+/** Resolve once the video has a picture (a camera just attached has none yet). */
+export function videoReady(video, timeoutMs = 5000) {
+  if (video.videoWidth) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = window.setTimeout(() => reject(new Error("the camera shows no picture")), timeoutMs);
+    video.addEventListener("loadeddata", () => { window.clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+
 /** One full-size JPEG of the current frame. */
-export function captureJpeg(video, quality = 0.92) {
+export async function captureJpeg(video, quality = 0.92) {
+  await videoReady(video);
   const canvas = document.createElement("canvas");
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
