@@ -4,7 +4,11 @@ The face engine answers per frame (how many faces, and match / mismatch /
 uncertain for the candidate's); the monitor smooths per signal. This is the
 single mapping between the two, shared by the agent and the tests:
 
-* ``no_face``: anomalous when no face is found, else clean.
+* ``no_face``: anomalous when no face is found and the search confirms nobody is
+  there (``FaceObservation.absence_confirmed``: the deepest search found nobody, or
+  the picture is blank), uncertain when no face is found otherwise (a face the
+  detector cannot find in a picture that is not empty is not an absence, issue 17),
+  else clean.
 * ``multiple_faces``: anomalous when more than one face is found, else clean.
 * ``face_mismatch``: anomalous on a mismatch, clean on a match, uncertain
   otherwise, including when no face is found (nobody to judge is not someone
@@ -42,8 +46,14 @@ def face_readings(observation: FaceObservation) -> dict[AnomalyType, Reading]:
     return {
         AnomalyType.FACE_MISMATCH: identity,
         AnomalyType.MULTIPLE_FACES: Reading.ANOMALOUS if count > 1 else Reading.CLEAN,
-        AnomalyType.NO_FACE: Reading.ANOMALOUS if count == 0 else Reading.CLEAN,
+        AnomalyType.NO_FACE: _absence(observation),
     }
+
+
+def _absence(observation: FaceObservation) -> Reading:
+    if observation.face_count > 0:
+        return Reading.CLEAN
+    return Reading.ANOMALOUS if observation.absence_confirmed else Reading.UNCERTAIN
 
 
 def face_evidence(observation: FaceObservation) -> dict[str, JsonValue]:

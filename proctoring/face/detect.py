@@ -7,6 +7,14 @@ and up) is found just as well on a frame shrunk to 480 pixels wide, at a
 fraction of the cost. Only when that finds nothing do we look again at full
 resolution with upsampling, so that small or distant faces still count.
 
+"Full resolution" means a 640-px-wide picture whatever the frame's size: a
+camera received at a low simulcast layer (320x240, 160x120) is enlarged to
+that width first, so the fallback finds the same faces in it as in a 640x480
+frame (faces of 40 px at 640 wide and up; issue 17, where a 73-px face in a
+640x480 camera was 18 px in the 160x120 layer and never found). ``detect_deep``
+looks harder still (faces down to about 27 px at 640 wide, the quality gate's
+size): the tracker runs it before saying nobody is in a picture.
+
 ``detect_near`` is the tracking pass: once a face is known, the next frame is
 searched only around it, at a scale that puts that face at about 100 px
 (``proctoring.face.track`` decides when a whole-frame pass is still needed).
@@ -27,6 +35,9 @@ from proctoring.imaging import RGBImage, luma, resize
 DARK_FRAME_LUMINANCE = 80.0
 NEAR_MARGIN = 0.6
 """How far around a followed face the tracking pass searches, in face sizes."""
+MAX_NEAR_SCALE = 6.0
+"""How much the tracking pass may enlarge a small face's region (an 18-px face of a
+160x120 layer is brought to 100 px; the region is small, so this stays cheap)."""
 
 
 @dataclass(frozen=True)
@@ -65,12 +76,17 @@ class DetectionConfig:
 
     ``reduced_width``: width the frame is shrunk to for the first, cheap pass.
     ``fallback_width`` and ``fallback_upsample``: the second pass, only run when
-    the first finds nothing (faces down to about 40 px at 640 px wide).
+    the first finds nothing (faces down to about 40 px at 640 px wide); a smaller
+    frame is enlarged to ``fallback_width``. ``deep_width`` and ``deep_upsample``:
+    the pass run before a picture is said to show nobody (faces down to about
+    27 px at 640 px wide; about twice the fallback's cost).
     """
 
     reduced_width: int = 480
     fallback_width: int = 640
     fallback_upsample: int = 1
+    deep_width: int = 960
+    deep_upsample: int = 1
 
 
 def _run(frame: RGBImage, scale: float, upsample: int) -> list[FaceBox]:
@@ -129,9 +145,16 @@ def detect_reduced(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]
 
 
 def detect_fallback(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
-    """The costly pass for small faces: near full resolution, upsampled."""
-    scale = min(1.0, settings.fallback_width / lifted.shape[1])
-    return _run(lifted, scale, settings.fallback_upsample)
+    """The costly pass for small faces: at ``fallback_width`` (a smaller frame is
+    enlarged to it: a low simulcast layer's face is as findable as a 640x480 one's),
+    upsampled."""
+    return _run(lifted, settings.fallback_width / lifted.shape[1], settings.fallback_upsample)
+
+
+def detect_deep(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
+    """The costliest pass, before a picture is said to show nobody: the frame at
+    ``deep_width`` (enlarged or shrunk), upsampled ``deep_upsample`` times."""
+    return _run(lifted, settings.deep_width / lifted.shape[1], settings.deep_upsample)
 
 
 def detect_near(
@@ -153,5 +176,5 @@ def detect_near(
     if bottom - top < 8 or right - left < 8:
         return []
     region = np.ascontiguousarray(lifted[top:bottom, left:right])
-    scale = min(2.0, face_px / box_w)
+    scale = min(MAX_NEAR_SCALE, face_px / box_w)
     return _run_at(region, scale, 0, top=top, left=left, full=lifted.shape[:2])

@@ -24,6 +24,15 @@ pass back at once, so a face entering is counted at the latest on the frame it s
 in or ``full_scan_every - 1`` frames later, as before. Likewise, a picture in which the
 whole search (fallback included, the costliest pass of all) found nobody is not searched
 again while it stays the same: nobody in view costs almost nothing.
+
+Saying nobody is there takes more than that (issue 17: a still picture of a person whose
+face the usual passes missed was reported as "No face in view" for a minute). Before a
+picture with no face found is called empty, the deep pass (``detect_deep``: the frame
+enlarged, the costliest search) looks at it too, at most every ``deep_scan_every`` frames,
+so also periodically in a picture that does not change. ``Found.absence_confirmed`` says
+whether a frame without faces is backed by such a search (in this picture, or within
+``deep_scan_every`` frames with nothing found since), or shows a blank picture (a covered
+camera: nothing to search); otherwise nobody found is not evidence of nobody there.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from proctoring.face.detect import (
     NEAR_MARGIN,
     DetectionConfig,
     FaceBox,
+    detect_deep,
     detect_fallback,
     detect_near,
     detect_reduced,
@@ -43,6 +53,10 @@ from proctoring.face.scene import Scene, changed_away_from, scene_of
 from proctoring.imaging import RGBImage
 
 SAME_FACE_IOU = 0.3
+BLANK_RANGE = 16.0
+"""Grey levels between the darkest and brightest blocks of the frame's thumbnail (each
+about 10x10 frame pixels at 640 wide) under which it shows nothing at all (a covered or
+black camera): no face can hide there, so nobody found in it needs no deep pass."""
 
 
 @dataclass(frozen=True)
@@ -57,20 +71,31 @@ class TrackConfig:
     (6 s at 2 frames per second); equal to ``full_scan_every`` turns the test off."""
     change_threshold: float = 10.0
     """Grey levels a 40x40-pixel block's average must move by to count as a change."""
+    deep_scan_every: int = 6
+    """While no face is found, the deep pass at most this often (3 s at 2 frames per
+    second); a picture that does not change is searched again (deep pass included)
+    every ``still_scan_every`` frames."""
 
     def __post_init__(self) -> None:
         if self.full_scan_every < 1:
             raise ValueError("full_scan_every must be at least 1")
+        if self.deep_scan_every < 1:
+            raise ValueError("deep_scan_every must be at least 1")
         if self.still_scan_every < self.full_scan_every:
             raise ValueError("still_scan_every must be at least full_scan_every")
 
 
 @dataclass(frozen=True)
 class Found:
-    """The faces of one frame (largest first) and whether the whole frame was searched."""
+    """The faces of one frame (largest first) and whether the whole frame was searched.
+
+    ``absence_confirmed`` (for a frame without faces): the deep pass found nobody in this
+    picture or recently, or the picture is blank; False means only the usual passes
+    found nobody, which is not evidence that nobody is there."""
 
     boxes: tuple[FaceBox, ...]
     full_scan: bool
+    absence_confirmed: bool = False
 
 
 class FaceTracker:
@@ -89,6 +114,8 @@ class FaceTracker:
         self._scene: Scene | None = None  # at the last whole-frame pass
         self._scene_box: FaceBox | None = None  # the followed face then
         self._last_empty = False  # the last whole-frame search found nobody
+        self._last_confirmed = False  # ... and that absence was confirmed
+        self._since_deep: int | None = None  # frames since a deep pass found nobody
         self.skipped_scans = 0
         """Whole-frame passes skipped because the scene was still (for statistics)."""
 
@@ -103,12 +130,14 @@ class FaceTracker:
         if due and followed is not None and self._still(scene, followed):
             due = False
             self.skipped_scans += 1
+        if self._since_deep is not None:
+            self._since_deep += 1
         if followed is None and self._empty_and_unchanged(scene):
             # nobody was found in this very picture: the search (with its costly
             # full-resolution fallback) would find nobody again
             self._since_full_scan += 1
             self.skipped_scans += 1
-            return Found((), full_scan=False)
+            return Found((), full_scan=False, absence_confirmed=self._last_confirmed)
         near: list[FaceBox] | None = None
         if followed is not None and not due:
             near = detect_near(lifted, followed, self.settings.face_px)
@@ -126,13 +155,31 @@ class FaceTracker:
             boxes = sorted(boxes + extra, key=lambda box: box.area, reverse=True)
         if not boxes:
             boxes = detect_fallback(lifted, self.detection)
+        confirmed = False
+        if boxes:
+            self._since_deep = None
+        else:
+            boxes, confirmed = self._look_deeper(frame, lifted)
         if scene is None and self._gating:
             scene = scene_of(frame)  # the tracking pass lost the face: a pass after all
         self._since_full_scan = 0
         self._followed = boxes[0] if len(boxes) == 1 else None
         self._scene, self._scene_box = scene, self._followed
         self._last_empty = not boxes
-        return Found(tuple(boxes), full_scan=True)
+        self._last_confirmed = confirmed
+        return Found(tuple(boxes), full_scan=True, absence_confirmed=confirmed)
+
+    def _look_deeper(self, frame: RGBImage, lifted: RGBImage) -> tuple[list[FaceBox], bool]:
+        """After the usual passes found nobody: the faces the deep pass finds (when due),
+        and whether nobody being there is confirmed (see ``Found``)."""
+        thumb = scene_of(frame).thumb
+        if float(thumb.max() - thumb.min()) < BLANK_RANGE:
+            return [], True  # a blank picture: nothing to search
+        if self._since_deep is not None and self._since_deep < self.settings.deep_scan_every:
+            return [], True  # a deep pass found nobody a moment ago, nor the passes now
+        boxes = detect_deep(lifted, self.detection)
+        self._since_deep = None if boxes else 0
+        return boxes, not boxes
 
     def _empty_and_unchanged(self, scene: Scene | None) -> bool:
         """Did the last whole-frame search find nobody, in a picture that has not changed
@@ -168,4 +215,5 @@ class FaceTracker:
         self._followed = None
         self._since_full_scan = 0
         self._scene = self._scene_box = None
-        self._last_empty = False
+        self._last_empty = self._last_confirmed = False
+        self._since_deep = None

@@ -63,7 +63,12 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class FaceObservation:
-    """What one frame shows: how many faces, and the verdict on the candidate's."""
+    """What one frame shows: how many faces, and the verdict on the candidate's.
+
+    ``absence_confirmed`` (meaningful when no face was found): the search was thorough
+    enough to say nobody is in view (see ``track.Found``). The tracked verifier sets it;
+    other producers (one exhaustive search per frame) leave it True.
+    """
 
     face_count: int
     boxes: tuple[FaceBox, ...]
@@ -74,6 +79,7 @@ class FaceObservation:
     candidate_index: int | None = None
     carried_over: bool = False
     full_scan: bool = True
+    absence_confirmed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready evidence (no image, no embedding)."""
@@ -87,6 +93,7 @@ class FaceObservation:
             "candidate_index": self.candidate_index,
             "carried_over": self.carried_over,
             "full_scan": self.full_scan,
+            "absence_confirmed": self.absence_confirmed,
         }
 
 
@@ -188,7 +195,9 @@ class FaceVerifier:
         )
         inspection = FrameInspection(boxes=boxes, encoded=encoded)
         observation = replace(
-            judge_inspection(self.enrollment, inspection, self.policy), full_scan=found.full_scan
+            judge_inspection(self.enrollment, inspection, self.policy),
+            full_scan=found.full_scan,
+            absence_confirmed=found.absence_confirmed or bool(boxes),
         )
         self._remember(observation, inspection)
         return observation
