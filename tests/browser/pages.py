@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from playwright.async_api import Page, expect
 
 from tests.browser.media import FACES
-from tests.support.interviews import interview_form
+from tests.support.interviews import created, interview_form, post_interview_async
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,16 @@ async def record_baseline(page: Page, candidate_link: str) -> None:
     await page.get_by_role("button", name="Start reading").click()
     await expect(page.locator("#voice-status")).to_contain_text("Recording")
     await expect(page.get_by_role("heading", name="You are ready")).to_be_visible(timeout=45_000)
+
+
+async def candidate_link_for(base_url: str, recruiter: dict[str, str]) -> str:
+    """A fresh interview's candidate link, created through the API (no recruiter page)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        answer = await post_interview_async(
+            http,
+            recruiter,
+            title="Support engineer",
+            candidate_name="Sam Example",
+            candidate_email="sam@example.com",
+        )
+    return str(created(answer)["candidate_link"])

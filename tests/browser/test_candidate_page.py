@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, async_playwright, expect
@@ -31,21 +30,13 @@ from tests.browser.media import (
     write_speech_wav,
     write_y4m,
 )
-from tests.support.interviews import created, post_interview_async
+from tests.browser.pages import candidate_link_for
 
 PHONE = {"width": 390, "height": 844}
 
 
 async def _candidate_link(site: Site) -> str:
-    async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
-        answer = await post_interview_async(
-            http,
-            site.recruiter,
-            title="Support engineer",
-            candidate_name="Sam Example",
-            candidate_email="sam@example.com",
-        )
-    return str(created(answer)["candidate_link"])
+    return await candidate_link_for(site.url, site.recruiter)
 
 
 async def test_refused_camera_gets_plain_help_on_a_phone(browser: Browser, site: Site) -> None:

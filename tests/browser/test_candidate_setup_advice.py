@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -24,22 +23,14 @@ from tests.browser.media import (
     write_speech_wav,
     write_y4m,
 )
+from tests.browser.pages import candidate_link_for
 from tests.support.face_images import darkened
-from tests.support.interviews import created, post_interview_async
 
 DIM_GAIN = 0.5  # accepted by the enrollment, too dim for a sure live check
 
 
 async def _candidate_link(site: Site) -> str:
-    async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
-        answer = await post_interview_async(
-            http,
-            site.recruiter,
-            title="Support engineer",
-            candidate_name="Sam Example",
-            candidate_email="sam@example.com",
-        )
-    return str(created(answer)["candidate_link"])
+    return await candidate_link_for(site.url, site.recruiter)
 
 
 @pytest.fixture
