@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 RGBImage = NDArray[np.uint8]
 
@@ -35,8 +35,11 @@ def image_to_rgb(data: bytes, max_side: int = MAX_FRAME_SIDE) -> RGBImage:
     A JPEG is decoded at a reduced scale directly (``draft``: 1/2, 1/4 or 1/8, the
     smallest still at least ``max_side``), a PNG is reduced right after decoding; the
     orientation is applied to the small image, which is cheaper and gives the same
-    picture. Raises ``UndecodableImage`` for damaged or truncated data.
+    picture. Raises ``UndecodableImage`` for damaged or truncated data, even when a
+    library made Pillow lenient process-wide (``face_recognition`` does at import).
     """
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
@@ -48,6 +51,8 @@ def image_to_rgb(data: bytes, max_side: int = MAX_FRAME_SIDE) -> RGBImage:
             return np.asarray(upright.convert("RGB"), dtype=np.uint8)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise UndecodableImage(str(exc)) from exc
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def load_rgb(path: str | Path) -> RGBImage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from PIL import ImageFile
 
 from proctoring.face.detect import FaceBox
 from proctoring.face.encode import Embedding
@@ -18,9 +19,13 @@ from proctoring.face.enroll import FaceEnrollment
 from proctoring.face.verify import DIFFERS, MATCHES, NO_FACE, FaceObservation, Verdict
 from proctoring.imaging import RGBImage
 
+_strict = ImageFile.LOAD_TRUNCATED_IMAGES
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
     import face_recognition
+# face_recognition makes Pillow accept truncated images process-wide when imported; the
+# product refuses a damaged photo (proctoring.imaging.image_to_rgb), so put it back.
+ImageFile.LOAD_TRUNCATED_IMAGES = _strict
 
 SEED_TOLERANCE = 0.6
 
