@@ -24,6 +24,7 @@ from control_api.reports.timeline import (
     layout_timeline,
     type_label,
 )
+from control_api.reports.transcript import interleave
 
 
 def recommendation_label(value: Recommendation) -> str:
@@ -75,4 +76,5 @@ def render_html(document: ReportDocument, images: dict[str, EmbeddedImage]) -> s
         severity_colours=SEVERITY_COLOURS,
         dismissed_colour=DISMISSED_COLOUR,
         anomaly_labels=anomaly_labels(document),
+        transcript_lines=interleave(document.transcript, document.proctoring.timeline),
     )

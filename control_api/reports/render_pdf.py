@@ -45,6 +45,7 @@ from control_api.reports.timeline import (
     layout_timeline,
     type_label,
 )
+from control_api.reports.transcript import interleave
 
 MARGIN = 18 * mm
 PAGE_WIDTH = A4[0] - 2 * MARGIN
@@ -102,6 +103,25 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceBefore=2,
             spaceAfter=2,
         ),
+        **{
+            f"verdict-{level}": ParagraphStyle(
+                f"verdict-{level}",
+                parent=base,
+                fontName=bold,
+                fontSize=12.5,
+                leading=16,
+                textColor=colors.HexColor(ink),
+                backColor=colors.HexColor(paper),
+                borderPadding=5,
+                spaceBefore=4,
+                spaceAfter=6,
+            )
+            for level, ink, paper in (
+                ("serious", "#8c1d18", "#fdecea"),
+                ("caution", "#7a4900", "#fff4e0"),
+                ("clear", "#1b5e20", "#edf7ee"),
+            )
+        },
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
         "method": ParagraphStyle(
             "method",
@@ -328,6 +348,30 @@ def _proctoring(document: ReportDocument, images: dict[str, EmbeddedImage]) -> l
     return out
 
 
+def _transcript(document: ReportDocument) -> list[Flowable]:
+    out: list[Flowable] = [_p("Transcript", "h2")]
+    lines = interleave(document.transcript, document.proctoring.timeline)
+    if not lines:
+        return [*out, _p("No transcript was stored for this interview.")]
+    for line in lines:
+        if line.turn is not None:
+            out.append(
+                _p(f"{clock(line.offset_seconds)}  {line.turn.role.capitalize()}: {line.turn.text}")
+            )
+        elif line.event is not None:
+            event = line.event
+            state = f"decision: {event.decision.value}" if event.decision else "not reviewed"
+            out.append(
+                _p(
+                    f"{clock(line.offset_seconds)}  Proctoring event: {type_label(event.type)} "
+                    f"({event.severity} severity, until {clock(event.offset_end_seconds)}, "
+                    f"{state})",
+                    "quote",
+                )
+            )
+    return out
+
+
 def _header(document: ReportDocument) -> list[Flowable]:
     card = document.proctoring.scorecard
     interview = document.interview
@@ -355,6 +399,14 @@ def _header(document: ReportDocument) -> list[Flowable]:
     identity: list[Flowable] = []
     if interview.identity is not None:  # the summary starts with the verdict
         identity = [_p(interview.identity.summary, "method")]
+    verdict = document.integrity
+    if verdict is not None:  # the integrity verdict comes before the rubric and the score
+        labels = anomaly_labels(document)
+        evidence = ", ".join(labels.get(a, a) for a in verdict.evidence)
+        identity += [
+            _p(f"Integrity: {verdict.headline}", f"verdict-{verdict.level.value}"),
+            _p(verdict.detail + (f" Evidence: {evidence}." if evidence else "")),
+        ]
     return [
         _p(f"Interview report: {interview.title}", "title"),
         *identity,
@@ -408,6 +460,11 @@ def render_pdf(document: ReportDocument, images: dict[str, EmbeddedImage]) -> by
         )
         canvas.restoreState()
 
-    story = [*_header(document), *_rubric(document), *_proctoring(document, images)]
+    story = [
+        *_header(document),
+        *_rubric(document),
+        *_proctoring(document, images),
+        *_transcript(document),
+    ]
     pdf.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

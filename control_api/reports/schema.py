@@ -218,6 +218,49 @@ class ProctoringSection(_Doc):
     """Every decision ever made, oldest first; the newest one per anomaly is in force."""
 
 
+class IntegrityState(StrEnum):
+    """What the proctoring says about the interview's integrity, most serious first."""
+
+    IDENTITY_CONFIRMED = "identity_confirmed"
+    CONFIRMED = "confirmed"
+    UNREVIEWED = "unreviewed"
+    MINOR_UNREVIEWED = "minor_unreviewed"
+    DISMISSED = "dismissed"
+    CLEAN = "clean"
+
+
+class IntegrityLevel(StrEnum):
+    """How loudly the renderings show the verdict (``serious`` is red)."""
+
+    SERIOUS = "serious"
+    CAUTION = "caution"
+    CLEAR = "clear"
+
+
+class IntegrityVerdict(_Doc):
+    """The line that opens the report, derived from the timeline and decisions only."""
+
+    state: IntegrityState
+    level: IntegrityLevel
+    headline: str
+    """E.g. "Identity concern confirmed by proctor"."""
+    detail: str
+    evidence: list[str]
+    """The anomaly ids the verdict rests on (each is a row of the timeline)."""
+
+
+class TranscriptEntry(_Doc):
+    """One stored turn of the conversation."""
+
+    turn_id: str
+    role: str
+    """``interviewer`` or ``candidate``."""
+    started_at: datetime
+    offset_seconds: float
+    """Start of the turn, in seconds after the interview started."""
+    text: str
+
+
 class ReportDocument(_Doc):
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
     report_id: str
@@ -228,6 +271,10 @@ class ReportDocument(_Doc):
     interview: InterviewFacts
     evaluation: Evaluation
     proctoring: ProctoringSection
+    integrity: IntegrityVerdict | None = None
+    """Rebuilt with the proctoring section; null only in reports stored before it existed."""
+    transcript: list[TranscriptEntry] = Field(default_factory=list)
+    """Every stored turn, rebuilt from the stored transcript on each read."""
 
 
 def openai_method(model: str) -> str:

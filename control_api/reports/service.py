@@ -35,6 +35,7 @@ from control_api.models import (
 from control_api.reports import claims
 from control_api.reports.evaluation import gate, openai_config, run_evaluator
 from control_api.reports.inputs import EvaluationInput, Turn
+from control_api.reports.integrity import integrity_verdict
 from control_api.reports.models import AnomalyDecision, Report
 from control_api.reports.proctoring_section import (
     InterviewWindow,
@@ -48,6 +49,7 @@ from control_api.reports.schema import (
     IdentityVerification,
     InterviewFacts,
     ReportDocument,
+    TranscriptEntry,
 )
 from control_api.reports.settings import ReportSettings
 from control_api.settings import Settings
@@ -249,6 +251,7 @@ def _store(
             interview=snap.facts.model_copy(update={"status": InterviewStatus.EVALUATED.value}),
             evaluation=evaluation,
             proctoring=proctoring,
+            integrity=integrity_verdict(proctoring.timeline),
         )
         existing = session.get(Report, interview_id)
         if existing is not None and not replace:  # the claim rules it out; never overwrite
@@ -293,8 +296,24 @@ def read_report(
         session, interview, window, storage, settings.media_url_ttl
     )
     facts = stored.interview.model_copy(update={"status": interview.status})
+    transcript = [
+        TranscriptEntry(
+            turn_id=t.id,
+            role=t.role,
+            started_at=t.started_at,
+            offset_seconds=round(t.offset_seconds, 3),
+            text=t.text,
+        )
+        for t in _turns(session, interview_id, window)
+    ]
     return stored.model_copy(
-        update={"proctoring": proctoring, "proctoring_built_at": utcnow(), "interview": facts}
+        update={
+            "proctoring": proctoring,
+            "proctoring_built_at": utcnow(),
+            "interview": facts,
+            "integrity": integrity_verdict(proctoring.timeline),
+            "transcript": transcript,
+        }
     )
 
 

@@ -104,3 +104,105 @@ def test_renderings_of_an_interview_without_anomalies(
         page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(document, {}))).pages
     )
     assert "100.0 / 100" in " ".join(text.split())
+
+
+IMPOSTOR_ID = "6f1d9a52-4c1e-4d6b-9d55-0a3c1f2b7e09"
+
+
+def _impostor_report(engine: Engine, settings: Settings, storage: Storage) -> ReportDocument:
+    anomalies = [
+        *data.ANOMALIES,
+        (IMPOSTOR_ID, "face_mismatch", "high", 0.95, 250.0, 300.0),
+    ]
+    seeded = seed_interview(engine, storage, anomalies=anomalies)
+    generate_report(engine, settings, storage, seeded.interview_id)
+    with Session(engine) as session:
+        record_decision(
+            session,
+            seeded.interview_id,
+            IMPOSTOR_ID,
+            DecisionKind.CONFIRM,
+            "proctor",
+            "link:abc",
+            "Sam Proctor",
+            "not the person in the reference photo",
+        )
+        return read_report(session, seeded.interview_id, storage, settings)
+
+
+def test_a_confirmed_impostor_report_opens_with_the_identity_verdict(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    document = _impostor_report(engine, settings, storage)
+    assert document.integrity is not None
+    assert document.integrity.evidence == [IMPOSTOR_ID]
+    html = render_html(document, {})
+
+    verdict = html.index("Identity concern confirmed by proctor")
+    assert 'class="integrity level-serious"' in html
+    assert verdict < html.index("Recommendation") and verdict < html.index("/ 100")
+    assert verdict < html.index('id="rubric-h"')
+    if "Insufficient evidence" in html:
+        assert verdict < html.index("Insufficient evidence")
+    assert f'href="#anomaly-{IMPOSTOR_ID}">Face mismatch at 4:10</a>' in html
+    assert f'<tr id="anomaly-{IMPOSTOR_ID}"' in html
+
+    flat = " ".join(
+        " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(document, {}))).pages
+        ).split()
+    )
+    pdf_verdict = flat.index("Integrity: Identity concern confirmed by proctor")
+    assert pdf_verdict < flat.index("Recommendation") and pdf_verdict < flat.index("/ 100")
+    assert "Evidence: Face mismatch at 4:10." in flat
+
+
+def test_verdicts_in_words_for_unreviewed_dismissed_and_clean_interviews(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    document, _ = _report(engine, settings, storage, dismiss=False)
+    html = render_html(document, {})
+    assert "Integrity: Integrity flags raised, not reviewed" in html
+    assert html.index("Integrity flags raised") < html.index("/ 100")
+
+    seeded = seed_interview(engine, storage, anomalies=[])
+    generate_report(engine, settings, storage, seeded.interview_id)
+    with Session(engine) as session:
+        clean = read_report(session, seeded.interview_id, storage, settings)
+    html = render_html(clean, {})
+    assert "Integrity: No integrity concern recorded" in html
+    opening = re.search(r'<section class="integrity [^"]*"[^>]*>', html)
+    assert opening is not None  # a clear verdict is not announced as an alert
+    assert (
+        opening.group() == '<section class="integrity level-clear" aria-labelledby="integrity-h">'
+    )
+
+
+def test_the_transcript_has_every_turn_with_its_time_and_the_events_in_place(
+    engine: Engine, settings: Settings, storage: Storage
+) -> None:
+    document, _ = _report(engine, settings, storage)
+    assert [t.turn_id for t in document.transcript] == [t[0] for t in data.TURNS] + ["t13"]
+    html = render_html(document, {})
+    section = html[html.index('id="transcript-h"') :]
+    assert (
+        '<span class="when">0:05</span><span class="role">Interviewer:</span> Thanks for joining.'
+        in section
+    )
+    assert (
+        '<span class="when">1:52</span><span class="role">Candidate:</span> The refunds table'
+        in section
+    )
+    # the no-face event at 2:10 sits inside the candidate's 1:52 answer, before the 3:32 turn
+    no_face = section.index("Proctoring event: No face")
+    assert section.index("The refunds table") < no_face < section.index("What about testing?")
+    assert "(low severity, until 2:22, not reviewed)" in section
+    assert "Proctoring event: Multiple faces</a>" in section and "decision: dismiss" in section
+    assert "&lt;script&gt;" in section and "<script>" not in section
+    flat = " ".join(
+        " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(document, {}))).pages
+        ).split()
+    )
+    assert "0:05 Interviewer: Thanks for joining." in flat
+    assert "Proctoring event: No face (low severity, until 2:22, not reviewed)" in flat
