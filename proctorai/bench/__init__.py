@@ -24,6 +24,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "false face anomalies per hour and impostor latency, replayed offline",
         "proctorai.bench.face_sequences",
     ),
+    "voice-sequences": (
+        "false voice anomalies per hour and impostor latency, replayed offline",
+        "proctorai.bench.voice_sequences",
+    ),
     "latency": ("impostor on camera to the proctor's sidebar, live", "proctorai.bench.agent"),
     "capacity": ("CPU per proctored candidate, live", "proctorai.bench.agent"),
     "api": ("control API throughput (SQLite and PostgreSQL)", "proctorai.bench.api.__main__"),
