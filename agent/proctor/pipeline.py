@@ -130,12 +130,8 @@ class ProctorPipeline:
         sampled_at: float,
         track_sid: str,
     ) -> None:
-        try:
-            readings = future.result()
-        except asyncio.CancelledError:
-            return
-        except Exception:
-            logger.exception("face analysis failed")
+        readings = _readings_of(future, "face")
+        if readings is None:
             return
         self.stats.analyzed += 1
         self._sink.remember_frame(rgb)
@@ -152,14 +148,9 @@ class ProctorPipeline:
     async def _voice_done(
         self, future: asyncio.Future[list[SignalReading]], track_sid: str
     ) -> None:
-        try:
-            readings = future.result()
-        except asyncio.CancelledError:
-            return
-        except Exception:
-            logger.exception("voice analysis failed")
-            return
-        await self._observe(readings, track_sid)
+        readings = _readings_of(future, "voice")
+        if readings is not None:
+            await self._observe(readings, track_sid)
 
     # -- the monitor ---------------------------------------------------------------
 
@@ -221,3 +212,17 @@ class ProctorPipeline:
             await self._sink.emit(self._monitor.close())
         await self._sink.finish()
         await self._tasks.settle()
+
+
+def _readings_of(
+    future: asyncio.Future[list[SignalReading]], engine: str
+) -> list[SignalReading] | None:
+    """An engine's readings, or None when it was cancelled or failed (logged: a failed
+    frame or segment is skipped, never the end of the pipeline)."""
+    try:
+        return future.result()
+    except asyncio.CancelledError:
+        return None
+    except Exception:
+        logger.exception("%s analysis failed", engine)
+        return None

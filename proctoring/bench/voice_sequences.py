@@ -37,8 +37,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from contracts.anomaly import AnomalyEvent, AnomalyState, AnomalyType
-from proctoring.bench.sequence_replay import Timeline, false_starts
+from contracts.anomaly import AnomalyState, AnomalyType
+from proctoring.bench.sequence_replay import Replay, Timeline, false_starts
 from proctoring.bench.stats import percentile, rate_per_hour, wilson
 from proctoring.bench.voices import read_manifest
 from proctoring.monitor import ProctoringMonitor
@@ -236,16 +236,11 @@ def _render_seed(plan: StreamPlan) -> int:
 
 
 @dataclass
-class VoiceReplay:
-    """Events with the simulated time the proctor received them (a chunk's end)."""
+class VoiceReplay(Replay):
+    """The face replay's record (events with the simulated time the proctor received
+    them: a chunk's end), counting voice readings instead of frames."""
 
-    timeline: Timeline = field(default_factory=list)
-    duration: float = 0.0
     readings: int = 0
-
-    @property
-    def events(self) -> list[AnomalyEvent]:
-        return [event for _, event in self.timeline]
 
 
 def replay(
@@ -271,7 +266,7 @@ def replay(
         position += piece.size
         t = position / SAMPLE_RATE
         while next_heartbeat <= t:
-            result.timeline += [(next_heartbeat, e) for e in monitor.tick(next_heartbeat)]
+            result.add(next_heartbeat, monitor.tick(next_heartbeat))
             next_heartbeat += heartbeat_seconds
         chunk.append(piece)
         if sum(c.size for c in chunk) < CHUNK_SECONDS * SAMPLE_RATE and position < samples.size:
@@ -280,12 +275,11 @@ def replay(
         chunk, gap = [], False
         for r in readings:
             result.readings += 1
-            events = monitor.observe(r.signal, r.t, r.reading, r.confidence, r.evidence)
-            result.timeline += [(t, e) for e in events]
+            result.add(t, monitor.observe(r.signal, r.t, r.reading, r.confidence, r.evidence))
         if stop is not None and stop(result.timeline):
             break
     result.duration = t
-    result.timeline += [(t, e) for e in monitor.close(t)]
+    result.add(t, monitor.close(t))
     return result
 
 
