@@ -18,7 +18,7 @@ from PIL import Image, ImageFile, ImageOps
 RGBImage = NDArray[np.uint8]
 
 # Longest side of a frame handed to the face engine. It detects faces on the frame
-# shrunk to 480 px wide, or 640 px for its small-face pass, and encodes a 150-px chip:
+# brought to 640 px wide (upsampled for its small-face pass), and encodes a 150-px chip:
 # a face it can find at 640 px is at least 80 px at 1280 (the enrollment gate asks for
 # 64), and a webcam face keeps every pixel its chip uses. Larger costs memory, no accuracy.
 MAX_FRAME_SIDE = 1280

@@ -84,8 +84,8 @@ def test_face_size_is_judged_at_the_layer_the_agent_receives() -> None:
     """A 720p camera is received at its ~360 px layer: the face is half as wide there."""
     assert live_face_px(120, 480) == 120
     assert live_face_px(240, 720) == 120
-    good = _good()
-    as_720p = resize(good, 1.5)  # the same picture, filmed at 960x720
+    close = webcam_frame(photo("obama.jpg"), scale=1.2)  # a ~180 px face at 480p
+    as_720p = resize(close, 1.5)  # the same picture, filmed at 960x720: ~135 px at 360p
     assert _codes(as_720p) == []
     framed = webcam_frame(photo("obama.jpg"), scale=0.85)  # a ~116 px face: fine at 480p,
     assert _codes(framed) == []

@@ -15,6 +15,7 @@ from proctoring.voice.ge2e import GE2EEncoder
 from proctoring.voice.verify import Verdict
 
 DATA = Path(__file__).parent / "data" / "voices" / "librispeech"
+RECEIVED = Path(__file__).parent / "data" / "voices" / "received"
 FRAME = 320  # 20 ms, as a WebRTC audio frame
 
 
@@ -104,3 +105,17 @@ def test_restart_stream_drops_the_open_segment(
     control = VoiceAnalyzer(enrollment, encoder=encoder)
     joined = control.push(np.concatenate([speech, silence])) + control.flush()
     assert not before and any(o.speech_seconds > 2.5 for o in joined)
+
+
+def test_one_speaker_as_received_in_a_loaded_room_is_not_a_second_speaker(
+    encoder: GE2EEncoder, enrollment: VoiceEnrollment
+) -> None:
+    """The candidate's answers as the agent received them (Opus, CPU load): two answers
+    seconds apart, each opening on quiet breath and room noise that scores low against
+    the enrolled voice. Joined across the pause those windows made a run long enough for
+    "another voice"; a run never spans a pause now, and the enrolled voice alone is heard."""
+    audio = load_audio(RECEIVED / "1688_room_under_load.flac")
+    observations = _stream(VoiceAnalyzer(enrollment, encoder=encoder), audio)
+    assert len(observations) >= 2
+    assert not any(o.second_speaker for o in observations), [o.reason for o in observations]
+    assert any(o.verdict is Verdict.SAME for o in observations)

@@ -105,3 +105,14 @@ def test_rule_needs_a_sustained_run_reaching_the_recent_windows() -> None:
     # The same run, but older than the windows being attributed, is not reported again.
     assert not detect_second_speaker(np.array(sustained), recent_from=len(sustained) - 1).detected
     assert not detect_second_speaker(np.array([0.5] * 20)).detected  # enrolled voice absent
+
+
+def test_a_run_never_spans_a_pause() -> None:
+    """Low windows at the end of one segment and the start of the next, seconds apart,
+    are not one stretch of another voice; the same windows in one segment are."""
+    enrolled = [0.9] * 10
+    low = [0.6, 0.6, 0.6, 0.6, 0.6]
+    sims = np.array([*enrolled, *low, *enrolled])
+    assert detect_second_speaker(sims).detected
+    assert not detect_second_speaker(sims, breaks=[12]).detected  # 2 + 3 low windows
+    assert detect_second_speaker(sims, breaks=[0, 10]).detected  # the run starts a segment

@@ -355,10 +355,11 @@ def _prefer_analysis_layer(publication: rtc.RemoteTrackPublication) -> None:
 
     Every received frame is decoded, 15-30 a second, although 2 are judged: decoding a
     720p camera costs several times what a 360p layer does, per candidate. The engine
-    shrinks frames to 480 px wide before its whole-frame search anyway, so a layer of
-    ~360 px high loses nothing for a seated candidate. Browsers (livekit-client) publish
-    720p as 180p/360p/720p layers; a camera under ``HIGH_LAYER_MIN_HEIGHT`` keeps its
-    full layer (a 480p camera's middle layer is only 240 px high).
+    brings frames to 640 px wide for its whole-frame search (enlarging a smaller layer),
+    so a layer of ~360 px high loses little for a seated candidate. Browsers
+    (livekit-client) publish 720p as 180p/360p/720p layers; a camera under
+    ``HIGH_LAYER_MIN_HEIGHT`` keeps its full layer (a 480p camera's middle layer is only
+    240 px high).
     """
     if not publication.simulcasted or publication.height < HIGH_LAYER_MIN_HEIGHT:
         return

@@ -1,19 +1,25 @@
-"""Face detection on a reduced frame, with boxes mapped back to the full frame.
+"""Face detection at a fixed working scale, with boxes mapped back to the full frame.
 
 The seeds ran dlib's HOG detector with one upsampling on the full 640x480
 frame, which alone costs most of their per-frame budget. HOG finds faces of
-about 80 pixels and more at the scale it is run on, so a webcam face (150 px
-and up) is found just as well on a frame shrunk to 480 pixels wide, at a
-fraction of the cost. Only when that finds nothing do we look again at full
-resolution with upsampling, so that small or distant faces still count.
+about 80 pixels and more at the scale it is run on, so the whole-frame pass
+runs on the frame brought to 640 pixels wide without upsampling (faces of
+about 80 px at 640 wide and up: a webcam face, 150 px and up, and a second
+person sitting back from the camera). Only when that finds nothing do we look
+again with upsampling, so that small or distant faces still count.
 
-"Full resolution" means a 640-px-wide picture whatever the frame's size: a
-camera received at a low simulcast layer (320x240, 160x120) is enlarged to
-that width first, so the fallback finds the same faces in it as in a 640x480
-frame (faces of 40 px at 640 wide and up; issue 17, where a 73-px face in a
-640x480 camera was 18 px in the 160x120 layer and never found). ``detect_deep``
-looks harder still (faces down to about 27 px at 640 wide, the quality gate's
-size): the tracker runs it before saying nobody is in a picture.
+The working width is the same whatever the frame's size: a camera received at a
+low simulcast layer (480x360, 320x240, 160x120) is enlarged to it first, so a
+face is as findable in that layer as in the 640x480 picture it came from. The
+whole-frame pass used to shrink frames to 480 px: a second person's face of
+96 px in a 640x480 camera was then 72 px, under HOG's window, and in the
+480x360 layer the agent received under load, through VP8, only one of two faces
+was found for the whole 5 s they were in view (the end-to-end test's
+``multiple_faces`` never raised). The fallback (upsampled) finds faces of 40 px
+at 640 wide and up (issue 17, where a 73-px face in a 640x480 camera was 18 px
+in the 160x120 layer and never found). ``detect_deep`` looks harder still
+(faces down to about 27 px at 640 wide, the quality gate's size): the tracker
+runs it before saying nobody is in a picture.
 
 ``detect_near`` is the tracking pass: once a face is known, the next frame is
 searched only around it, at a scale that puts that face at about 100 px
@@ -74,7 +80,8 @@ class FaceBox:
 class DetectionConfig:
     """How hard to look for faces.
 
-    ``reduced_width``: width the frame is shrunk to for the first, cheap pass.
+    ``whole_width``: width the frame is brought to (shrunk or enlarged) for the
+    whole-frame pass, without upsampling (faces of about 80 px at that width and up).
     ``fallback_width`` and ``fallback_upsample``: the second pass, only run when
     the first finds nothing (faces down to about 40 px at 640 px wide); a smaller
     frame is enlarged to ``fallback_width``. ``deep_width`` and ``deep_upsample``:
@@ -82,7 +89,7 @@ class DetectionConfig:
     27 px at 640 px wide; about twice the fallback's cost).
     """
 
-    reduced_width: int = 480
+    whole_width: int = 640
     fallback_width: int = 640
     fallback_upsample: int = 1
     deep_width: int = 960
@@ -133,15 +140,16 @@ def detect_faces(frame: RGBImage, settings: DetectionConfig | None = None) -> li
     """Find the faces in an RGB frame, largest first."""
     settings = settings or DetectionConfig()
     frame = lift_if_dark(frame)
-    boxes = detect_reduced(frame, settings)
+    boxes = detect_whole(frame, settings)
     if not boxes:
         boxes = detect_fallback(frame, settings)
     return boxes
 
 
-def detect_reduced(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
-    """The cheap pass: the whole (already lifted) frame shrunk to ``reduced_width``."""
-    return _run(lifted, min(1.0, settings.reduced_width / lifted.shape[1]), 0)
+def detect_whole(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
+    """The whole-frame pass: the (already lifted) frame at ``whole_width``, shrunk or
+    enlarged, not upsampled."""
+    return _run(lifted, settings.whole_width / lifted.shape[1], 0)
 
 
 def detect_fallback(lifted: RGBImage, settings: DetectionConfig) -> list[FaceBox]:
@@ -164,8 +172,8 @@ def detect_near(
 
     The region is the box widened by ``margin`` of its size on every side, rescaled
     so that a face of the box's size is ``face_px`` wide: HOG's 80 px window then
-    still finds it if it shrinks by a fifth, and a 70 px face that the reduced
-    full-frame pass misses is found here at a small fraction of the fallback's cost.
+    still finds it if it shrinks by a fifth, and a 70 px face that the whole-frame
+    pass misses is found here at a small fraction of the fallback's cost.
     """
     height, width = lifted.shape[:2]
     box_w, box_h = max(1, box.right - box.left), max(1, box.bottom - box.top)

@@ -10,8 +10,8 @@ whole-frame pass still runs every ``full_scan_every`` frames, and at once
 whenever the followed face is lost or the region shows more than one face. A
 face entering anywhere is therefore counted within ``full_scan_every - 1``
 frames of the frame it appears in (0.5 s at 2 frames per second with the
-default of 2), provided the reduced whole-frame pass can see it (about 90 px
-wide and up in a 640x480 frame, the same limit as without tracking). While
+default of 2), provided the whole-frame pass can see it (about 80 px
+wide and up in a 640x480 frame or any layer of it, the same limit as without tracking). While
 more than one face is in view nothing is followed: every frame gets a
 whole-frame pass.
 
@@ -46,7 +46,7 @@ from proctoring.face.detect import (
     detect_deep,
     detect_fallback,
     detect_near,
-    detect_reduced,
+    detect_whole,
     lift_if_dark,
 )
 from proctoring.face.scene import Scene, changed_away_from, scene_of
@@ -146,9 +146,9 @@ class FaceTracker:
                 self._followed = near[0]
                 return Found((near[0],), full_scan=False)
             # lost, or a second face close by: search the whole frame now
-        boxes = detect_reduced(lifted, self.detection)
+        boxes = detect_whole(lifted, self.detection)
         if followed is not None and not any(b.iou(followed) >= SAME_FACE_IOU for b in boxes):
-            # the followed face may be too small for the reduced pass: look where it was
+            # the followed face may be too small for the whole-frame pass: look there
             if near is None:
                 near = detect_near(lifted, followed, self.settings.face_px)
             extra = [n for n in near if not any(n.iou(b) >= SAME_FACE_IOU for b in boxes)]

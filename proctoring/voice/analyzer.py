@@ -73,6 +73,10 @@ class VoiceAnalyzer:
         self._encoder = encoder or GE2EEncoder.load()
         self._segmenter = SpeechSegmenter(self.config.vad)
         self._history: deque[float] = deque(maxlen=self.config.history_windows)
+        # per history window: does it begin a new stretch of audio (a segment after a pause
+        # or after lost audio, not one the VAD cut at its maximum length)?
+        self._begins: deque[bool] = deque(maxlen=self.config.history_windows)
+        self._last_end: float | None = None
 
     def push(self, pcm: np.ndarray) -> list[VoiceObservation]:
         """Add 16 kHz mono PCM (int16 or float32); return observations of finished segments."""
@@ -86,6 +90,7 @@ class VoiceAnalyzer:
         The second-speaker history is kept: each of its windows was contiguous audio.
         """
         self._segmenter = SpeechSegmenter(self.config.vad)
+        self._last_end = None
 
     def flush(self) -> list[VoiceObservation]:
         """End of stream: analyze the segment still open, if any."""
@@ -105,15 +110,20 @@ class VoiceAnalyzer:
         if assessment.windows is not None:
             new_similarities = assessment.windows.partials @ self._reference
             self._history.extend(float(s) for s in new_similarities)
+            resumed = self._last_end is None or segment.start_seconds - self._last_end > 0.05
+            self._begins.extend(resumed and index == 0 for index in range(len(new_similarities)))
             recent_from = max(0, len(self._history) - len(new_similarities))
             result = detect_second_speaker(
                 np.fromiter(self._history, dtype=np.float64),
                 self.config.second_speaker,
                 recent_from=recent_from,
+                breaks=[index for index, begins in enumerate(self._begins) if begins],
             )
             if result.detected:
                 second = True
                 reason = f"{verdict.reason}; {result.reason}"
+        # a segment too short to analyze leaves a hole in the windows: what follows resumes
+        self._last_end = segment.end_seconds if assessment.windows is not None else None
         return VoiceObservation(
             start=segment.start_seconds,
             end=segment.end_seconds,
