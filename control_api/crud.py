@@ -12,7 +12,6 @@ from control_api.links import encode_link, link_url, new_link
 from control_api.livekit_rooms import DEFAULT_PROCTOR_LABEL, proctor_identity
 from control_api.models import (
     FileKind,
-    Interview,
     InterviewLink,
     LifecycleTransition,
     LinkRole,
@@ -129,22 +128,6 @@ def count_rows(
     return session.exec(
         select(func.count()).select_from(model).where(model.interview_id == interview_id)
     ).one()
-
-
-def list_interviews(
-    session: Session, limit: int, offset: int, status: str | None
-) -> tuple[list[Interview], int]:
-    query = select(Interview)
-    count_query = select(func.count()).select_from(Interview)
-    if status is not None:
-        query = query.where(Interview.status == status)
-        count_query = count_query.where(Interview.status == status)
-    items = session.exec(
-        query.order_by(col(Interview.created_at).desc(), col(Interview.id))
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return list(items), session.exec(count_query).one()
 
 
 @dataclass(frozen=True, slots=True)

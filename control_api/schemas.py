@@ -9,6 +9,7 @@ candidate) anything about proctoring.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -62,8 +63,65 @@ class InterviewSummary(BaseModel):
     updated_at: datetime
 
 
+class ListIntegrity(StrEnum):
+    """An interview's integrity in the recruiter's list, from its anomalies and the
+    proctor's decision in force on each (the newest one), most serious first.
+
+    The same facts as the report's verdict (:mod:`control_api.reports.integrity`), folded
+    into five words a list can filter on:
+
+    - ``confirmed``: the proctor confirmed at least one anomaly (the report's
+      ``identity_confirmed`` or ``confirmed``; ``identity_confirmed_count`` tells which);
+    - ``flagged``: anomalies raised, none confirmed, at least one with no decision (the
+      report's ``unreviewed`` or ``minor_unreviewed``);
+    - ``dismissed``: anomalies raised and the proctor dismissed every one;
+    - ``clean``: no anomaly and the interview is over (a finished status: completed,
+      evaluated, cancelled or failed);
+    - ``pending``: no anomaly so far and the interview is not over.
+    """
+
+    CONFIRMED = "confirmed"
+    FLAGGED = "flagged"
+    DISMISSED = "dismissed"
+    CLEAN = "clean"
+    PENDING = "pending"
+
+
+class ListSort(StrEnum):
+    """The orders of the recruiter's list; a leading ``-`` reverses one. Ties: newest first.
+
+    ``candidate`` is the candidate's name A to Z (case-insensitive); ``status`` follows the
+    lifecycle (created, ready, in_progress, completed, evaluated, cancelled, failed);
+    ``integrity`` puts the most serious first (a confirmed identity concern, any other
+    confirmed, flagged, dismissed, clean, pending).
+    """
+
+    NEWEST = "-created_at"
+    OLDEST = "created_at"
+    CANDIDATE = "candidate"
+    CANDIDATE_DESC = "-candidate"
+    STATUS = "status"
+    STATUS_DESC = "-status"
+    INTEGRITY = "integrity"
+    INTEGRITY_DESC = "-integrity"
+
+
+class InterviewListItem(InterviewSummary):
+    """One row of the recruiter's list: the summary and its integrity state."""
+
+    integrity: ListIntegrity
+    anomaly_count: int = Field(description="Anomalies the proctoring raised.")
+    unreviewed_count: int = Field(description="Anomalies with no decision.")
+    confirmed_count: int = Field(description="Anomalies whose decision in force is confirm.")
+    identity_confirmed_count: int = Field(
+        description="Confirmed anomalies saying the person was not the candidate "
+        "(face_mismatch, voice_mismatch)."
+    )
+    dismissed_count: int = Field(description="Anomalies whose decision in force is dismiss.")
+
+
 class InterviewPage(BaseModel):
-    items: list[InterviewSummary]
+    items: list[InterviewListItem]
     total: int
     limit: int
     offset: int

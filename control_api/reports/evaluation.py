@@ -15,13 +15,27 @@ import openai
 
 from control_api.reports.evidence import verify_claims
 from control_api.reports.inputs import EvaluationInput, EvaluatorAnswer
+from control_api.reports.not_assessed import (
+    NO_CRITERIA,
+    NOTHING_ADDRESSED,
+    QUOTES_REJECTED,
+    UNADDRESSED,
+    reason_to_skip,
+    unassessed_answer,
+)
 from control_api.reports.offline import evaluate_offline
 from control_api.reports.openai_eval import (
     EvaluationFailed,
     OpenAIEvaluatorConfig,
     evaluate_with_openai,
 )
-from control_api.reports.schema import AssessmentStatus, Evaluation, Recommendation
+from control_api.reports.schema import (
+    AssessmentStatus,
+    Competency,
+    EndedEarly,
+    Evaluation,
+    Recommendation,
+)
 from control_api.reports.settings import ReportSettings
 from control_api.settings import Settings
 
@@ -59,13 +73,34 @@ def run_evaluator(data: EvaluationInput, config: OpenAIEvaluatorConfig | None) -
     return replace(offline, method_note=note)
 
 
-def gate(answer: EvaluatorAnswer, data: EvaluationInput) -> Evaluation:
+def evaluate(
+    data: EvaluationInput, config: OpenAIEvaluatorConfig | None, ending: EndedEarly | None
+) -> Evaluation:
+    """The report's evaluation: none when there is nothing to assess (and the reason),
+    else the configured evaluator's answer through the evidence check."""
+    reason = reason_to_skip(data, ending)
+    if reason is not None:
+        return gate(unassessed_answer(data, reason), data, reason)
+    return gate(run_evaluator(data, config), data)
+
+
+def _with_reason(competency: Competency, reason: str | None) -> Competency:
+    if competency.status is AssessmentStatus.ASSESSED:
+        return competency
+    why = reason or (QUOTES_REJECTED if competency.rejected_evidence else UNADDRESSED)
+    return competency.model_copy(update={"not_assessed_reason": why})
+
+
+def gate(answer: EvaluatorAnswer, data: EvaluationInput, reason: str | None = None) -> Evaluation:
     """The evaluation as reported: claims checked against the transcript.
 
     When the check leaves no competency assessed, the recommendation cannot stand on
     anything, so it becomes ``insufficient_evidence`` (and the rationale says why).
+    Every competency without a score gets its ``not_assessed_reason`` (``reason`` for all
+    when given), and the evaluation one when nothing was assessed.
     """
-    competencies, check = verify_claims(answer.competencies, data.turns)
+    checked, check = verify_claims(answer.competencies, data.turns)
+    competencies = [_with_reason(c, reason) for c in checked]
     recommendation = answer.recommendation
     rationale = answer.recommendation_rationale
     assessed = [c for c in competencies if c.status is AssessmentStatus.ASSESSED]
@@ -87,4 +122,7 @@ def gate(answer: EvaluatorAnswer, data: EvaluationInput) -> Evaluation:
         growth_areas=list(answer.growth_areas),
         next_steps=list(answer.next_steps),
         evidence_check=check,
+        not_assessed_reason=None
+        if assessed
+        else reason or (NOTHING_ADDRESSED if competencies else NO_CRITERIA),
     )

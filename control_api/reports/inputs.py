@@ -32,6 +32,10 @@ class EvaluationInput:
     job_description: str
     resume_text: str
     turns: tuple[Turn, ...]
+    """The transcribed turns only: placeholders for untranscribed answers are left out
+    (:mod:`.untranscribed`), so no evaluator reads, quotes or scores them."""
+    untranscribed_turns: int = 0
+    """Candidate turns left out because they hold a placeholder, not the candidate's words."""
 
     @property
     def candidate_turns(self) -> tuple[Turn, ...]:

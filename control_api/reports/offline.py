@@ -182,6 +182,11 @@ def evaluate_offline(data: EvaluationInput) -> EvaluatorAnswer:
     )
     if not requirements:
         summary += " No requirements could be read from the job description."
+    if data.untranscribed_turns:
+        summary += (
+            f" {data.untranscribed_turns} other answer(s) were not transcribed (no speech "
+            "recognition): they are neither counted nor scored."
+        )
     strengths = [
         f"{c.name}: discussed concretely (heuristic score {c.score}/5)."
         for c in claims

@@ -34,7 +34,14 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from control_api.reports.render_html import anomaly_labels, recommendation_label, source_label
+from control_api.reports.render_html import (
+    anomaly_labels,
+    recommendation_value,
+    score_label,
+    source_label,
+    untranscribed_note,
+    words_label,
+)
 from control_api.reports.schema import AssessmentStatus, DecisionKind, ReportDocument
 from control_api.reports.snapshot_images import EmbeddedImage
 from control_api.reports.timeline import (
@@ -226,9 +233,8 @@ def _table(rows: list[list[Flowable | str]], widths: list[float]) -> Table:
 def _rubric(document: ReportDocument) -> list[Flowable]:
     out: list[Flowable] = [_p("Rubric", "h2")]
     for c in document.evaluation.competencies:
-        score = f"{c.score}/5" if c.score is not None else "not assessed"
         block: list[Flowable] = [
-            _p(f"{c.name} — {score}", "h3"),
+            _p(f"{c.name} — {score_label(c)}", "h3"),
             _p(
                 f"Drawn from the {source_label(c.source)} · status: "
                 f"{c.status.value.replace('_', ' ')}",
@@ -338,7 +344,11 @@ def _proctoring(document: ReportDocument, images: dict[str, EmbeddedImage]) -> l
                     d.decided_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
                     labels.get(d.anomaly_id, d.anomaly_id),
                     d.decision.value,
-                    f"{d.actor_name or d.actor_kind} ({d.actor_kind}, {d.actor_ref})",
+                    (
+                        f"{d.actor_name} ({d.actor_kind})"
+                        if d.actor_name
+                        else d.actor_kind.capitalize()
+                    ),
                     d.note or "",
                 ]
             )
@@ -389,7 +399,7 @@ def _header(document: ReportDocument) -> list[Flowable]:
             "Without dismissed items",
         ],
         [
-            recommendation_label(evaluation.recommendation),
+            recommendation_value(evaluation),
             f"{assessed} of {len(evaluation.competencies)}",
             f"{card.score:.1f} / 100",
             f"{card.score_excluding_dismissed:.1f} / 100"
@@ -397,8 +407,11 @@ def _header(document: ReportDocument) -> list[Flowable]:
         ],
     ]
     identity: list[Flowable] = []
+    ended = document.ended_early
+    if ended is not None:  # a cancelled or failed interview says so before anything else
+        identity += [_p(ended.headline, "verdict-caution"), _p(ended.detail)]
     if interview.identity is not None:  # the summary starts with the verdict
-        identity = [_p(interview.identity.summary, "method")]
+        identity += [_p(interview.identity.summary, "method")]
     verdict = document.integrity
     if verdict is not None:  # the integrity verdict comes before the rubric and the score
         labels = anomaly_labels(document)
@@ -413,9 +426,10 @@ def _header(document: ReportDocument) -> list[Flowable]:
         _p(
             f"Candidate: {interview.candidate_name} · interview "
             f"{interview.started_at:%Y-%m-%d %H:%M} UTC, {clock(interview.duration_seconds)} long "
-            f"· {interview.candidate_turns} candidate turns ({interview.candidate_words} words)",
+            f"· {words_label(interview)}",
             "meta",
         ),
+        *([_p(note, "method")] if (note := untranscribed_note(interview)) else []),
         _p(
             f"Report {document.report_id} · generated {document.generated_at:%Y-%m-%d %H:%M} UTC "
             f"· proctoring section as of {document.proctoring_built_at:%Y-%m-%d %H:%M} UTC",
@@ -428,6 +442,11 @@ def _header(document: ReportDocument) -> list[Flowable]:
         ),
         _table(figures, [PAGE_WIDTH / 4] * 4),
         _p("Summary", "h2"),
+        *(
+            [_p(f"Not assessed: {evaluation.not_assessed_reason}.", "h3")]
+            if evaluation.not_assessed_reason
+            else []
+        ),
         _p(evaluation.summary),
         _p(f"Why this recommendation: {evaluation.recommendation_rationale}"),
     ]

@@ -25,6 +25,8 @@ from proctoring.scorecard import Scorecard
 
 REPORT_SCHEMA_VERSION: Literal[1] = 1
 OFFLINE_METHOD = "offline-deterministic"
+NOT_ASSESSED_METHOD = "not-assessed"
+"""No evaluator ran: the interview ended early, or no candidate answer was recorded."""
 OPENAI_METHOD_PREFIX = "openai:"
 SCORE_MIN = 1
 SCORE_MAX = 5
@@ -96,6 +98,8 @@ class Competency(_Doc):
     rationale: str
     evidence: list[Evidence]
     rejected_evidence: list[RejectedEvidence] = Field(default_factory=list)
+    not_assessed_reason: str | None = None
+    """Why there is no score (shown as "Not assessed: <reason>"); null when assessed."""
 
 
 class EvidenceCheck(_Doc):
@@ -124,6 +128,9 @@ class Evaluation(_Doc):
     growth_areas: list[str]
     next_steps: list[str]
     evidence_check: EvidenceCheck
+    not_assessed_reason: str | None = None
+    """Set when no competency could be assessed: why (the recommendation is then
+    ``insufficient_evidence`` and the renderings show "Not assessed: <reason>")."""
 
 
 class IdentityVerification(_Doc):
@@ -157,6 +164,9 @@ class InterviewFacts(_Doc):
     candidate_turns: int
     interviewer_turns: int
     candidate_words: int
+    """Words the candidate said, from transcribed turns only (placeholders count none)."""
+    untranscribed_turns: int = 0
+    """Candidate turns stored without text (no speech recognition: a placeholder only)."""
     identity: IdentityVerification | None = None
     """Null only in reports made before this field existed."""
 
@@ -261,6 +271,23 @@ class TranscriptEntry(_Doc):
     text: str
 
 
+class EndedEarly(_Doc):
+    """How an interview that was not completed ended (cancelled or failed)."""
+
+    status: str
+    """``cancelled`` or ``failed``."""
+    at: datetime
+    by: str
+    """Who ended it: ``recruiter``, ``agent``, ``livekit`` or ``system``."""
+    reason: str | None
+    previous_status: str | None
+    """The status it was in when it ended (e.g. ``in_progress``)."""
+    headline: str
+    """E.g. "Interview cancelled", shown first in the renderings."""
+    detail: str
+    """One sentence: when, by whom, in which status, with the reason if given."""
+
+
 class ReportDocument(_Doc):
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
     report_id: str
@@ -275,6 +302,9 @@ class ReportDocument(_Doc):
     """Rebuilt with the proctoring section; null only in reports stored before it existed."""
     transcript: list[TranscriptEntry] = Field(default_factory=list)
     """Every stored turn, rebuilt from the stored transcript on each read."""
+    ended_early: EndedEarly | None = None
+    """Set when the interview was cancelled or failed: the report holds what was recorded
+    until then and assesses nothing."""
 
 
 def openai_method(model: str) -> str:

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_, or_
 from sqlmodel import Session, col, select
 
 from control_api.enrollment.verification import identity_check
@@ -26,6 +26,7 @@ from control_api.lifecycle import lock_interview, transition
 from control_api.models import (
     Interview,
     InterviewStatus,
+    LifecycleTransition,
     ProctoringEvent,
     SpeakerRole,
     TranscriptTurn,
@@ -33,7 +34,8 @@ from control_api.models import (
     utcnow,
 )
 from control_api.reports import claims
-from control_api.reports.evaluation import gate, openai_config, run_evaluator
+from control_api.reports.ending import ENDED_EARLY, ended_early
+from control_api.reports.evaluation import evaluate, openai_config
 from control_api.reports.inputs import EvaluationInput, Turn
 from control_api.reports.integrity import integrity_verdict
 from control_api.reports.models import AnomalyDecision, Report
@@ -45,6 +47,7 @@ from control_api.reports.proctoring_section import (
 from control_api.reports.schema import (
     Decision,
     DecisionKind,
+    EndedEarly,
     Evaluation,
     IdentityVerification,
     InterviewFacts,
@@ -52,12 +55,14 @@ from control_api.reports.schema import (
     TranscriptEntry,
 )
 from control_api.reports.settings import ReportSettings
+from control_api.reports.untranscribed import is_untranscribed, word_count
 from control_api.settings import Settings
 from control_api.storage import Storage
 
 logger = logging.getLogger(__name__)
 
-REPORTABLE = frozenset({InterviewStatus.COMPLETED, InterviewStatus.EVALUATED})
+REPORTABLE = frozenset({InterviewStatus.COMPLETED, InterviewStatus.EVALUATED} | ENDED_EARLY)
+"""A cancelled or failed interview gets a report too: what was recorded, nothing assessed."""
 
 
 class ReportError(Exception):
@@ -87,6 +92,8 @@ class EvaluationSnapshot:
     window: InterviewWindow
     data: EvaluationInput
     facts: InterviewFacts
+    ending: EndedEarly | None
+    """How a cancelled or failed interview ended; None for a completed one."""
 
 
 def _turns(session: Session, interview_id: str, window: InterviewWindow) -> tuple[Turn, ...]:
@@ -128,17 +135,19 @@ def load_inputs(session: Session, interview_id: str) -> EvaluationSnapshot:
     if status not in REPORTABLE:
         raise ReportError(
             409,
-            f"the interview is {status.value}: a report is made once it is completed",
+            f"the interview is {status.value}: a report is made once it is completed, "
+            "cancelled or failed",
         )
     window = interview_window(session, interview)
     turns = _turns(session, interview_id, window)
+    candidate = [t for t in turns if t.role == SpeakerRole.CANDIDATE.value]
     data = EvaluationInput(
         title=interview.title,
         job_description=interview.job_description,
         resume_text=interview.resume_text,
-        turns=turns,
+        turns=tuple(t for t in turns if not is_untranscribed(t.text)),
+        untranscribed_turns=sum(1 for t in candidate if is_untranscribed(t.text)),
     )
-    candidate = data.candidate_turns
     facts = InterviewFacts(
         id=interview.id,
         title=interview.title,
@@ -152,10 +161,11 @@ def load_inputs(session: Session, interview_id: str) -> EvaluationSnapshot:
         timing_source=window.source,
         candidate_turns=len(candidate),
         interviewer_turns=sum(1 for t in turns if t.role == SpeakerRole.INTERVIEWER.value),
-        candidate_words=sum(len(t.text.split()) for t in candidate),
+        candidate_words=sum(word_count(t.text) for t in candidate),
+        untranscribed_turns=data.untranscribed_turns,
         identity=_identity(session, interview_id),
     )
-    return EvaluationSnapshot(interview, window, data, facts)
+    return EvaluationSnapshot(interview, window, data, facts, ended_early(session, interview))
 
 
 def generate_report(
@@ -169,6 +179,9 @@ def generate_report(
 ) -> ReportDocument:
     """Evaluate a completed interview, store the report, and mark it ``evaluated``.
 
+    A cancelled or failed interview gets a report of what was recorded, assessing
+    nothing, and keeps its status.
+
     The evaluator follows the settings: the model with ``OPENAI_API_KEY`` (and
     ``OPENAI_BASE_URL``), else the offline evaluation. ``replace=True`` evaluates an
     interview that already has a report again and replaces it (under a new report id).
@@ -180,7 +193,7 @@ def generate_report(
     token, snap = _claim(engine, settings, interview_id, replace)
     try:
         config = openai_config(settings, report_settings)
-        evaluation = gate(run_evaluator(snap.data, config), snap.data)
+        evaluation = evaluate(snap.data, config, snap.ending)
         document = _store(engine, settings, storage, snap, evaluation, token, replace)
     except BaseException:
         # give the claim back (if still ours) so a retry need not wait for it to go stale
@@ -248,10 +261,11 @@ def _store(
             generated_at=generated_at,
             proctoring_built_at=generated_at,
             evaluation_method=evaluation.method,
-            interview=snap.facts.model_copy(update={"status": InterviewStatus.EVALUATED.value}),
+            interview=snap.facts.model_copy(update={"status": _status_after(interview)}),
             evaluation=evaluation,
             proctoring=proctoring,
             integrity=integrity_verdict(proctoring.timeline),
+            ended_early=snap.ending,
         )
         existing = session.get(Report, interview_id)
         if existing is not None and not replace:  # the claim rules it out; never overwrite
@@ -272,6 +286,14 @@ def _store(
         claims.drop(session, interview_id, token)
         session.commit()
     return document
+
+
+def _status_after(interview: Interview) -> str:
+    """The status the report is stored with: ``evaluated`` for a completed interview (it
+    moves there with the report), else the final status it has (cancelled, failed)."""
+    if InterviewStatus(interview.status) is InterviewStatus.COMPLETED:
+        return InterviewStatus.EVALUATED.value
+    return interview.status
 
 
 def read_report(
@@ -363,17 +385,34 @@ def record_decision(
 
 
 def interviews_awaiting_report(engine: Engine, min_age: timedelta = timedelta(0)) -> list[str]:
-    """Completed interviews without a report (after a crash, or a missed trigger).
+    """Completed interviews without a report (after a crash, or a missed trigger), and
+    cancelled or failed ones that recorded something (they started, or stored a turn or
+    a proctoring event): their report is how the flags raised reach the recruiter.
 
-    ``min_age`` leaves alone interviews completed more recently than that, whose report
-    the completion trigger is probably making right now.
+    ``min_age`` leaves alone interviews that ended more recently than that: the
+    completion trigger is probably making their report right now, and the agent's outbox
+    may still be delivering what a cancelled interview recorded last.
     """
     cutoff = utcnow() - min_age
+    ended = [s.value for s in ENDED_EARLY]
+    started = select(LifecycleTransition.interview_id).where(
+        LifecycleTransition.to_status == InterviewStatus.IN_PROGRESS.value
+    )
     with Session(engine) as session:
         done = select(Report.interview_id)
         rows = session.exec(
             select(Interview.id).where(
-                Interview.status == InterviewStatus.COMPLETED.value,
+                or_(
+                    col(Interview.status) == InterviewStatus.COMPLETED.value,
+                    and_(
+                        col(Interview.status).in_(ended),
+                        or_(
+                            col(Interview.id).in_(started),
+                            col(Interview.id).in_(select(TranscriptTurn.interview_id)),
+                            col(Interview.id).in_(select(ProctoringEvent.interview_id)),
+                        ),
+                    ),
+                ),
                 col(Interview.id).not_in(done),
                 col(Interview.updated_at) <= cutoff,
             )

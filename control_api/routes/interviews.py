@@ -53,13 +53,16 @@ from control_api.schemas import (
     InterviewLinks,
     InterviewPage,
     InterviewSummary,
+    ListIntegrity,
+    ListSort,
     ProctorLinkOut,
     ProctorLinkRequest,
     ProctorVisitOut,
     StatusChange,
     TransitionOut,
 )
-from control_api.services import interview_creation, status_changes
+from control_api.services import interview_creation, interview_list, status_changes
+from control_api.services.interview_list import ListQuery
 from control_api.services.status_changes import NoSuchInterview
 from control_api.settings import Settings
 from control_api.storage import Storage, StorageError
@@ -119,22 +122,26 @@ def create_interview(
     )
 
 
-@router.get("", response_model=InterviewPage, summary="List interviews, newest first")
+@router.get(
+    "",
+    response_model=InterviewPage,
+    summary="List interviews with their integrity state: filter, search, sort",
+    description="Each item carries ``integrity`` (confirmed, flagged, dismissed, clean, "
+    "pending: see the ListIntegrity schema) and its anomaly counts. ``q`` matches a "
+    "substring of the candidate's name or email, ignoring case.",
+)
 def list_interviews(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     status_filter: Annotated[InterviewStatus | None, Query(alias="status")] = None,
+    integrity: Annotated[ListIntegrity | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=320)] = None,
+    sort: Annotated[ListSort, Query()] = ListSort.NEWEST,
 ) -> InterviewPage:
-    items, total = crud.list_interviews(
-        session, limit, offset, status_filter.value if status_filter else None
-    )
-    return InterviewPage(
-        items=[InterviewSummary.model_validate(item) for item in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    query = ListQuery(limit, offset, status_filter, integrity, (q or "").strip() or None, sort)
+    items, total = interview_list.list_interviews(session, query)
+    return InterviewPage(items=items, total=total, limit=limit, offset=offset)
 
 
 def _get_or_404(session: Session, interview_id: str) -> Interview:

@@ -20,7 +20,15 @@ from sqlmodel import Session, col, select
 
 from contracts.anomaly import AnomalyRecord
 from control_api.deps import LinkDep, SessionDep, SettingsDep, StorageDep
-from control_api.models import FileKind, Interview, LinkRole, ProctoringEvent, StoredFile
+from control_api.livekit_rooms import DEFAULT_PROCTOR_LABEL
+from control_api.models import (
+    FileKind,
+    Interview,
+    InterviewLink,
+    LinkRole,
+    ProctoringEvent,
+    StoredFile,
+)
 from control_api.reports.models import AnomalyDecision
 from control_api.routes.responses import error_responses, link_errors
 from control_api.settings import Settings
@@ -37,6 +45,10 @@ class DecisionView(BaseModel):
     decision: str
     note: str | None
     decided_at: float
+    decided_by: str
+    """Who decided, in words for the page: the name they gave, else the proctor link's
+    label, else "Proctor" (or "Recruiter"). The stored actor id stays in the audit trail;
+    the page never shows a credential."""
 
 
 class AnomalyView(AnomalyRecord):
@@ -80,7 +92,23 @@ def _snapshot_urls(
     return urls
 
 
+def _decided_by(decision: AnomalyDecision, link_labels: dict[str, str]) -> str:
+    """A person's label for the page, never the credential (``link:<jti>``) it came with."""
+    if decision.actor_name:
+        return decision.actor_name
+    if decision.actor_kind == LinkRole.PROCTOR.value:
+        return link_labels.get(decision.actor_ref) or DEFAULT_PROCTOR_LABEL
+    return "Recruiter"
+
+
+def _link_labels(session: Session, interview_id: str) -> dict[str, str]:
+    """The proctor links' labels by the actor id a decision stores for them."""
+    links = session.exec(select(InterviewLink).where(InterviewLink.interview_id == interview_id))
+    return {f"link:{link.jti}": link.label for link in links if link.label}
+
+
 def _latest_decisions(session: Session, interview_id: str) -> dict[str, DecisionView]:
+    labels = _link_labels(session, interview_id)
     rows = session.exec(
         select(AnomalyDecision)
         .where(AnomalyDecision.interview_id == interview_id)
@@ -88,7 +116,10 @@ def _latest_decisions(session: Session, interview_id: str) -> dict[str, Decision
     ).all()
     return {
         row.anomaly_id: DecisionView(
-            decision=row.decision, note=row.note, decided_at=row.decided_at.timestamp()
+            decision=row.decision,
+            note=row.note,
+            decided_at=row.decided_at.timestamp(),
+            decided_by=_decided_by(row, labels),
         )
         for row in rows  # the newest one per anomaly wins
     }

@@ -63,7 +63,8 @@ def test_html_has_the_svg_timeline_snapshots_rubric_and_escapes_transcript_text(
     assert "offline-deterministic" in html and "(offline, heuristic)" in html
     assert "REST APIs in Python" in html
     assert "At Finch I designed the refunds API in Python with FastAPI" in html
-    assert "a poster on the wall" in html and "Sam Proctor" in html
+    assert "a poster on the wall" in html and "Sam Proctor (proctor)" in html
+    assert "link:abc" not in html  # the audit keeps the link id; people read a name
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
 

@@ -6,7 +6,16 @@ import { $, el, clockTime, duration, announce } from "./ui.js";
 import { anomalyTitle, SEVERITY_WORDS } from "./anomaly-words.js";
 import { mergeAnomaly } from "./anomaly-merge.js";
 
+/** Local date and time of epoch seconds, e.g. "2 Dec 2026, 10:03:12": the audit trail's "when". */
+function dateTime(epochSeconds) {
+  return new Date(epochSeconds * 1000).toLocaleString([], {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+}
+
 export class AnomalyList {
+  /** `onDecide(anomalyId, decision, note)` stores a decision and resolves to the decision
+   * as the history shows it: {decision, note, decided_at, decided_by}. */
   constructor(list, { onDecide }) {
     this.list = list;
     this.onDecide = onDecide;
@@ -90,18 +99,21 @@ export class AnomalyList {
   renderDecision(a) {
     const noteId = `note-${a.id}`;
     const status = el("p", { class: "small", "aria-live": "polite", style: "margin:0.3rem 0 0" });
+    // Who decided and when, as a person reads it (the API's label, never a credential).
+    const decidedBy = el("p", { class: "small decided-by", style: "margin:0.3rem 0 0" });
+    decidedBy.hidden = !a.decision;
     if (a.decision) {
       const word = a.decision.decision === "confirm" ? "Confirmed" : "Dismissed";
       status.textContent = `${word} at ${clockTime(a.decision.decided_at)}${a.decision.note ? ` · “${a.decision.note}”` : ""}`;
       status.className = `small badge ${a.decision.decision === "confirm" ? "anomalous" : "clean"}`;
+      decidedBy.textContent = `By: ${a.decision.decided_by || "Proctor"}, ${dateTime(a.decision.decided_at)}`;
     }
     const note = el("textarea", { id: noteId, maxlength: "2000", placeholder: "What you saw (optional)" });
     const decide = (decision) => async (event) => {
       const buttons = event.target.parentElement.querySelectorAll("button");
       buttons.forEach((b) => { b.disabled = true; });
       try {
-        const stored = await this.onDecide(a.id, decision, note.value.trim() || null);
-        const decided = { decision: stored.decision, note: stored.note, decided_at: Date.parse(stored.decided_at) / 1000 };
+        const decided = await this.onDecide(a.id, decision, note.value.trim() || null);
         this.upsert({ ...this.items.get(a.id), decision: decided });
       } catch (error) {
         status.className = "small alert error";
@@ -125,6 +137,7 @@ export class AnomalyList {
       note,
       el("div", { class: "actions" }, [button("confirm", "Confirm", "danger"), button("dismiss", "Dismiss", "secondary")]),
       status,
+      decidedBy,
     ]);
   }
 }

@@ -35,6 +35,30 @@ export const STATE_WORDS = {
   unknown: "No data",
 };
 
+/** LiveKit's connection quality of the candidate (livekit-client ConnectionQuality), in
+ * words, and the badge colour each gets. */
+export const CONNECTION_WORDS = {
+  excellent: "excellent",
+  good: "good",
+  poor: "poor",
+  lost: "lost",
+  unknown: "not measured yet",
+};
+
+export const CONNECTION_BADGE = {
+  excellent: "clean",
+  good: "clean",
+  poor: "uncertain",
+  lost: "anomalous",
+  unknown: "unknown",
+};
+
+/** What the proctor reads about the candidate's connection; `quality` null: not in the room. */
+export function connectionText(quality) {
+  if (quality === null) return "Candidate not in the room";
+  return `Candidate connection: ${CONNECTION_WORDS[quality] || quality}`;
+}
+
 export const SEVERITY_WORDS = { low: "Low", medium: "Medium", high: "High" };
 
 export function anomalyTitle(type) {

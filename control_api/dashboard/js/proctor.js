@@ -7,7 +7,7 @@ import { $, el, showMessage, clearMessage, duration } from "./ui.js";
 import { AnomalyList } from "./anomaly-list.js";
 import { isAnomalyMessage } from "./anomaly-merge.js";
 import { TOPIC_ANOMALY, TOPIC_STATUS } from "./contracts.js";
-import { SIGNAL_WORDS, STATE_WORDS } from "./anomaly-words.js";
+import { CONNECTION_BADGE, SIGNAL_WORDS, STATE_WORDS, connectionText } from "./anomaly-words.js";
 import { CameraView } from "./camera-view.js";
 
 const STALE_HEARTBEAT_SECONDS = 15;
@@ -19,21 +19,32 @@ let lastHeartbeat = null;
 let cameras = null; // the CameraView, once connecting
 let refreshTimer = null;
 
-const anomalies = new AnomalyList($("#anomalies"), {
-  onDecide: async (anomalyId, decision, note) => {
-    try {
-      return await api(path(`/anomalies/${encodeURIComponent(anomalyId)}/decision`), {
-        method: "POST",
-        body: { decision, note },
-      });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        throw new Error("This flag is not stored yet: try again in a few seconds.");
-      }
-      throw new Error(describeError(error));
+/** Store a decision, then read it back as the history shows it (with who decided, in
+ * words: the decision's own answer names the credential, which the page never shows). */
+async function decide(anomalyId, decision, note) {
+  let stored;
+  try {
+    stored = await api(path(`/anomalies/${encodeURIComponent(anomalyId)}/decision`), {
+      method: "POST",
+      body: { decision, note },
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new Error("This flag is not stored yet: try again in a few seconds.");
     }
-  },
-});
+    throw new Error(describeError(error));
+  }
+  try {
+    const history = await api(path("/events"));
+    const shown = history.anomalies.find((item) => item.id === anomalyId);
+    if (shown && shown.decision) return shown.decision;
+  } catch {
+    // stored all the same: shown without the label until the next history load
+  }
+  return { decision: stored.decision, note: stored.note, decided_at: Date.parse(stored.decided_at) / 1000, decided_by: null };
+}
+
+const anomalies = new AnomalyList($("#anomalies"), { onDecide: decide });
 
 function fatal(text) {
   showMessage($("#fatal"), "error", text);
@@ -54,9 +65,26 @@ function refreshHistorySoon() {
   }, 3000);
 }
 
+let candidateQuality = null; // LiveKit's word for the candidate's connection; null: not in the room
+
+/** The "Connection" field: LiveKit's connection quality of the candidate, in words. The
+ * agent's connection_lost signal is not shown here (it has no measure of its own). */
+function renderConnection() {
+  const badge = $("#candidate-connection");
+  badge.textContent = connectionText(candidateQuality);
+  badge.className = `badge ${candidateQuality === null ? "unknown" : CONNECTION_BADGE[candidateQuality] || "unknown"}`;
+  badge.dataset.quality = candidateQuality === null ? "absent" : candidateQuality;
+}
+
+function setCandidateQuality(quality) {
+  candidateQuality = quality;
+  renderConnection();
+}
+
 function renderSignals(heartbeat) {
   const rows = [];
   for (const [type, signal] of Object.entries(heartbeat.signals || {})) {
+    if (type === "connection_lost") continue; // the Connection field above says it, from LiveKit
     rows.push(el("dt", { text: SIGNAL_WORDS[type] || type }));
     rows.push(el("dd", {}, [el("span", { class: `badge ${signal}`, "data-signal": type, text: STATE_WORDS[signal] || signal })]));
   }
@@ -164,8 +192,16 @@ async function connect(session) {
       track.detach().forEach((element) => { if (element.tagName === "AUDIO") element.remove(); });
       if (isCandidate(participant)) cameras.remove(publication.trackSid);
     })
+    .on(RoomEvent.ParticipantConnected, (participant) => {
+      if (isCandidate(participant)) setCandidateQuality(participant.connectionQuality);
+    })
     .on(RoomEvent.ParticipantDisconnected, (participant) => {
-      if (isCandidate(participant)) $("#video-label").textContent = "The candidate has left the room.";
+      if (!isCandidate(participant)) return;
+      $("#video-label").textContent = "The candidate has left the room.";
+      setCandidateQuality(null);
+    })
+    .on(RoomEvent.ConnectionQualityChanged, (quality, participant) => {
+      if (isCandidate(participant)) setCandidateQuality(quality);
     })
     .on(RoomEvent.AudioPlaybackStatusChanged, applyMute)
     .on(RoomEvent.ConnectionStateChanged, (state) => {
@@ -197,6 +233,8 @@ async function connect(session) {
     applyMute();
   });
   await room.connect(session.livekit_url, session.livekit_token, { autoSubscribe: true });
+  const present = [...room.remoteParticipants.values()].find(isCandidate);
+  setCandidateQuality(present ? present.connectionQuality : null);
   $("#room-state").textContent = `Room: ${room.state}`;
   $("#layout").dataset.connection = room.state;
   if (endedIn(room.metadata)) showInterviewOver();

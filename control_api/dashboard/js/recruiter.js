@@ -16,8 +16,25 @@ const STATUS_WORDS = {
 };
 const REPORT_STATUSES = new Set(["evaluated"]);
 const OPEN_STATUSES = new Set(["created", "ready", "in_progress"]);
+const SEARCH_DELAY_MS = 300;
+// The integrity state of a row (GET /interviews, ListIntegrity): an icon for the eye and
+// always the words, since colour alone says nothing to many people. The confirmed
+// headlines are the report's own (control_api/reports/integrity.py).
+const INTEGRITY_ICONS = { identity: "✖", confirmed: "✖", flagged: "⚠", dismissed: "✓", clean: "✓", pending: "…" };
+const SORT_WORDS = {
+  "-created_at": "newest first",
+  created_at: "oldest first",
+  integrity: "most serious integrity first",
+  "-integrity": "least serious integrity first",
+  candidate: "by candidate, A to Z",
+  "-candidate": "by candidate, Z to A",
+  status: "by status in lifecycle order",
+  "-status": "by status in reverse lifecycle order",
+};
 
 let pollTimer = null;
+let searchTimer = null;
+let listRequest = 0; // only the newest request's answer is shown
 
 const key = () => window.sessionStorage.getItem(KEY_STORAGE);
 
@@ -193,6 +210,39 @@ async function cancelInterview(item) {
   }
 }
 
+const plural = (count, word, many = `${word}s`) => `${count} ${count === 1 ? word : many}`;
+
+/** The words of a row's integrity state, e.g. "Flagged: 2 anomalies, not reviewed". */
+function integrityWords(item) {
+  const all = plural(item.anomaly_count, "anomaly", "anomalies");
+  switch (item.integrity) {
+    case "confirmed": {
+      const headline = item.identity_confirmed_count > 0 ? "Identity concern confirmed by proctor" : "Integrity concern confirmed by proctor";
+      return `${headline}: ${item.confirmed_count} of ${all}`;
+    }
+    case "flagged":
+      return item.unreviewed_count === item.anomaly_count
+        ? `Flagged: ${all}, not reviewed`
+        : `Flagged: ${all}, ${item.unreviewed_count} not reviewed`;
+    case "dismissed":
+      return `Flags dismissed by proctor: ${all}`;
+    case "clean":
+      return "Clean: no anomaly recorded";
+    case "pending":
+      return "No anomaly so far";
+    default:
+      return item.integrity;
+  }
+}
+
+function integrityCell(item) {
+  const kind = item.integrity === "confirmed" && item.identity_confirmed_count > 0 ? "identity" : item.integrity;
+  return el("span", { class: `integrity-state integrity-${kind}`, "data-integrity": item.integrity }, [
+    el("span", { class: "integrity-icon", "aria-hidden": "true", text: INTEGRITY_ICONS[kind] || "" }),
+    el("span", { class: "integrity-words", text: integrityWords(item) }),
+  ]);
+}
+
 function statusCell(item) {
   return el("span", { class: `badge ${item.status}`, "data-status": item.status, text: STATUS_WORDS[item.status] || item.status });
 }
@@ -200,10 +250,11 @@ function statusCell(item) {
 function row(item) {
   const hasReport = REPORT_STATUSES.has(item.status);
   const open = OPEN_STATUSES.has(item.status);
-  return el("tr", { "data-id": item.id, "data-status": item.status }, [
+  return el("tr", { "data-id": item.id, "data-status": item.status, "data-shown": rowState(item) }, [
     el("td", {}, [el("strong", { text: item.title }), el("div", { class: "small muted", text: `${item.duration_minutes} min · ${item.question_count} questions · ${item.sensitivity}` })]),
     el("td", { text: item.candidate_name }),
     el("td", {}, [statusCell(item)]),
+    el("td", {}, [integrityCell(item)]),
     el("td", { class: "small", text: new Date(item.created_at).toLocaleString() }),
     el("td", {}, [el("div", { class: "actions" }, [
       open ? el("button", { type: "button", class: "secondary", text: "Links", "aria-label": `Links of ${item.title}`, onclick: () => showLinks(item) }) : null,
@@ -214,18 +265,40 @@ function row(item) {
   ]);
 }
 
+/** What a row shows that can change: rebuilt only when it did. */
+function rowState(item) {
+  return [item.status, item.integrity, item.anomaly_count, item.unreviewed_count, item.confirmed_count, item.identity_confirmed_count, item.dismissed_count].join("|");
+}
+
+/** The list's query from the search, filter and sort controls (empty ones left out). */
+function listQuery() {
+  const params = new URLSearchParams({ limit: "50" });
+  const q = $("#list-search").value.trim();
+  if (q) params.set("q", q);
+  if ($("#list-status").value) params.set("status", $("#list-status").value);
+  if ($("#list-integrity").value) params.set("integrity", $("#list-integrity").value);
+  params.set("sort", $("#list-sort").value);
+  return params;
+}
+
+const filtered = (params) => params.has("q") || params.has("status") || params.has("integrity");
+
 async function refreshList() {
   const body = $("#interviews");
   const state = $("#list-state");
+  const request = ++listRequest;
+  const params = listQuery();
   try {
-    const page = await api("/interviews?limit=50", { bearer: key() });
-    // Update rows in place when their status changed, so keyboard focus is not lost.
+    const page = await api(`/interviews?${params}`, { bearer: key() });
+    if (request !== listRequest) return; // the controls changed meanwhile
+    $("#list-caption").textContent = `Interviews, ${SORT_WORDS[params.get("sort")] || "newest first"}, with their status, integrity and actions`;
+    // Update rows in place when what they show changed, so keyboard focus is not lost.
     const seen = new Set();
     let previous = null;
     for (const item of page.items) {
       seen.add(item.id);
       let tr = body.querySelector(`tr[data-id="${CSS.escape(item.id)}"]`);
-      if (!tr || tr.dataset.status !== item.status) {
+      if (!tr || tr.dataset.shown !== rowState(item)) {
         const fresh = row(item);
         if (tr) tr.replaceWith(fresh);
         tr = fresh;
@@ -236,12 +309,41 @@ async function refreshList() {
       previous = tr;
     }
     for (const tr of [...body.children]) if (!seen.has(tr.dataset.id)) tr.remove();
-    state.textContent = page.total
-      ? `${page.total} interview${page.total === 1 ? "" : "s"} · updated ${new Date().toLocaleTimeString()}`
-      : "No interviews yet: create one above.";
+    const updated = `updated ${new Date().toLocaleTimeString()}`;
+    if (filtered(params)) {
+      state.textContent = page.total
+        ? `${plural(page.total, "interview")} ${page.total === 1 ? "matches" : "match"} the search and filters · ${updated}`
+        : "No interview matches the search and filters.";
+    } else {
+      state.textContent = page.total ? `${plural(page.total, "interview")} · ${updated}` : "No interviews yet: create one above.";
+    }
   } catch (error) {
-    if (!handleAuthError(error)) state.textContent = `Could not refresh the list: ${describeError(error)}`;
+    if (request === listRequest && !handleAuthError(error)) state.textContent = `Could not refresh the list: ${describeError(error)}`;
   }
 }
+
+// --- search, filters, sort ------------------------------------------------------------
+
+function refreshSoon() {
+  window.clearTimeout(searchTimer);
+  searchTimer = window.setTimeout(refreshList, SEARCH_DELAY_MS);
+}
+
+for (const [value, words] of Object.entries(STATUS_WORDS)) {
+  $("#list-status").append(el("option", { value, text: words }));
+}
+$("#list-search").addEventListener("input", refreshSoon);
+for (const id of ["#list-status", "#list-integrity", "#list-sort"]) {
+  $(id).addEventListener("change", () => { window.clearTimeout(searchTimer); refreshList(); });
+}
+$("#list-controls").addEventListener("submit", (event) => {
+  event.preventDefault(); // Enter in the search box: search now
+  window.clearTimeout(searchTimer);
+  refreshList();
+});
+$("#list-controls").addEventListener("reset", () => {
+  window.clearTimeout(searchTimer);
+  window.setTimeout(refreshList, 0); // after the browser has put the controls back
+});
 
 signedIn(Boolean(key()));
