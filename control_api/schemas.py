@@ -230,6 +230,15 @@ class LinkInterview(BaseModel):
     """Face and voice baselines accepted before the interview (False: live enrollment)."""
 
 
+class LinkState(BaseModel):
+    """What a link opens, read before the page asks for consent, camera or photos: a
+    cancelled interview (410) or an ended one is said on the first screen."""
+
+    role: LinkRole
+    status: InterviewStatus
+    title: str
+
+
 class LinkSession(BaseModel):
     livekit_url: str
     livekit_token: str

@@ -26,6 +26,7 @@ from contracts.anomaly import (
     Severity,
     StatusHeartbeat,
 )
+from contracts.statuses import FINISHED_STATUSES
 
 TARGET = Path(__file__).parent / "js" / "contracts.js"
 
@@ -44,9 +45,10 @@ def render() -> str:
         "ANOMALY_FIELDS": _fields(AnomalyEvent),
         "HEARTBEAT_FIELDS": _fields(StatusHeartbeat),
         "JUDGED_FIELDS": _fields(JudgedTracks),
+        "FINISHED_STATUSES": sorted(s.value for s in FINISHED_STATUSES),
     }
     lines = [
-        "// Generated from contracts/anomaly.py by control_api/dashboard/contracts_js.py:",
+        "// Generated from contracts/ by control_api/dashboard/contracts_js.py:",
         "// do not edit (run `uv run python -m control_api.dashboard.contracts_js`).",
         "",
     ]

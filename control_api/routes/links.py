@@ -13,12 +13,31 @@ from fastapi import APIRouter, HTTPException, status
 
 from control_api.deps import LinkDep, RoomsDep, SessionDep, SettingsDep
 from control_api.livekit_rooms import LiveKitUnavailable
-from control_api.models import utcnow
+from control_api.models import InterviewStatus, LinkRole, utcnow
 from control_api.routes.responses import error_responses, link_errors
-from control_api.schemas import LinkInterview, LinkSession, LinkSessionRequest
+from control_api.schemas import LinkInterview, LinkSession, LinkSessionRequest, LinkState
 from control_api.services.link_sessions import LinkRefused, open_link
 
 router = APIRouter(prefix="/links", tags=["links (candidate and proctor pages)"])
+
+
+@router.get(
+    "/{token}",
+    response_model=LinkState,
+    summary="What a link opens (nothing is started, counted or recorded)",
+    responses=error_responses(
+        {
+            401: "Invalid, expired or replaced link",
+            404: "The interview no longer exists",
+            410: "The interview was cancelled",
+        }
+    ),
+)
+def read_link(found: LinkDep) -> LinkState:
+    link, interview = found
+    return LinkState(
+        role=LinkRole(link.role), status=InterviewStatus(interview.status), title=interview.title
+    )
 
 
 @router.post(

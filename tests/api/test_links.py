@@ -118,3 +118,34 @@ def test_links_of_ended_interviews(api: Api) -> None:
     gone = api.client.post(f"/links/{_token_of(cancelled['candidate_link'])}/session")
     assert gone.status_code == 410
     assert gone.json()["detail"] == "this interview was cancelled by the recruiter"
+
+
+def test_reading_a_link_says_what_it_opens_and_starts_nothing(api: Api) -> None:
+    """The join page reads its link before consent: role, status and title, nothing
+    counted; a cancelled interview is a 410 that says so, a replaced link a 401."""
+    body = api.create_ok(reference_photo=None)
+    token = _token_of(body["candidate_link"])
+    before = api.state()
+    answer = api.client.get(f"/links/{token}")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "role": "candidate",
+        "status": "created",
+        "title": "Backend engineer, first round",
+    }
+    assert "ada@example.com" not in answer.text
+    assert api.state() == before  # no room, no dispatch, no use counted
+    with Session(api.engine) as session:
+        links = session.exec(select(InterviewLink)).all()
+        assert links and all(link.use_count == 0 for link in links)
+    proctor = api.client.get(f"/links/{_token_of(body['proctor_link'])}").json()
+    assert proctor["role"] == "proctor"
+
+    cancelled = api.client.post(
+        f"/interviews/{body['id']}/cancel", json={"reason": "filled"}, headers=api.recruiter
+    )
+    assert cancelled.status_code == 200
+    gone = api.client.get(f"/links/{token}")
+    assert gone.status_code == 410
+    assert gone.json()["detail"] == "this interview was cancelled by the recruiter"
+    assert api.client.get("/links/not-a-link").status_code == 401

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, async_playwright, expect
@@ -31,6 +32,7 @@ from tests.browser.media import (
     write_y4m,
 )
 from tests.browser.pages import candidate_link_for
+from tests.support.interviews import created, post_interview_async
 
 PHONE = {"width": 390, "height": 844}
 
@@ -100,4 +102,35 @@ async def test_photos_without_a_face_are_refused_with_the_engines_reasons(
     await expect(page.locator("#photo-thumbs figure.rejected")).to_have_count(4)
     await expect(page.get_by_role("button", name="Take the photos again")).to_be_enabled()
     await screenshot(page, "candidate-photos-refused")
+    await context.close()
+
+
+async def test_a_cancelled_interview_says_so_on_the_first_screen(
+    browser: Browser, site: Site
+) -> None:
+    """Before consent, camera and photos: the candidate of a cancelled interview is told
+    at once, and offered nothing to fill in."""
+    async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
+        interview = created(
+            await post_interview_async(
+                http,
+                site.recruiter,
+                title="Support engineer",
+                candidate_name="Sam Example",
+                candidate_email="sam@example.com",
+            )
+        )
+        cancel = await http.post(
+            f"/interviews/{interview['id']}/cancel", json={}, headers=site.recruiter
+        )
+        assert cancel.status_code == 200
+    context = await browser.new_context(viewport=PHONE)
+    page = await context.new_page()
+    await page.goto(str(interview["candidate_link"]))
+    await expect(page.locator("#fatal")).to_contain_text(
+        "This interview was cancelled by the recruiter, so there is nothing to prepare."
+    )
+    await expect(page.get_by_label("I have read this and I agree")).to_be_hidden()
+    await expect(page.get_by_text("1. Consent")).to_be_hidden()
+    await screenshot(page, "candidate-cancelled-phone")
     await context.close()

@@ -64,6 +64,7 @@ PUBLIC_ROUTES = [r for r in ROUTES if r.kind is AuthKind.PUBLIC]
 # Which link may use each link route, and a valid body for it: the refusal of the other
 # role comes after the body is validated, so it needs a body the route accepts.
 LINK_USE: dict[str, tuple[set[str], dict[str, Any]]] = {
+    "/links/{token}": ({"candidate", "proctor"}, {}),
     "/links/{token}/session": ({"candidate", "proctor"}, {}),
     "/links/{token}/baseline/face": (
         {"candidate"},

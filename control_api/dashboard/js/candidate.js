@@ -8,6 +8,7 @@ import { AudioLevel } from "./level-meter.js";
 import { FrameInspector, feedbackFor, capturePhotos } from "./face-capture.js";
 import { recordVoice, fileNameFor } from "./voice-capture.js";
 import { joinInterviewRoom } from "./candidate-room.js";
+import { FINISHED_STATUSES } from "./contracts.js";
 
 const token = linkTokenFromPath();
 const PHOTO_COUNT = 4;
@@ -349,5 +350,33 @@ async function hasEnded() {
   }
 }
 
+/**
+ * Before consent, camera and photos: is there an interview to prepare for? A cancelled
+ * one (410), a replaced or expired link (401) or an ended interview is said at once.
+ */
+function closedLink(text) {
+  fatal(text);
+  $(".steps").hidden = true;  // no step to take
+}
+
+async function openLink() {
+  let link;
+  try {
+    link = await api(`/links/${encodeURIComponent(token)}`);
+  } catch (error) {
+    const cancelled = error instanceof ApiError && error.status === 410;
+    closedLink(cancelled
+      ? "This interview was cancelled by the recruiter, so there is nothing to prepare. If you have questions, reply to the email that brought you this link."
+      : describeError(error));
+    return;
+  }
+  if (FINISHED_STATUSES.includes(link.status)) {  // cancelled is a 410, answered above
+    closedLink("This interview has ended: there is nothing more to do here. Thank you.");
+    return;
+  }
+  $("#header-meta").textContent = link.title;
+  goTo("consent");
+}
+
 if (!token) fatal("This link is incomplete: open the full link you received by email.");
-else goTo("consent");
+else openLink();
