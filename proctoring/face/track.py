@@ -21,7 +21,11 @@ block), nobody can have entered, and the pass due is skipped, up to ``still_scan
 frames apart (a candidate still before a still background: most of an interview). Any
 change elsewhere (someone entering, the candidate moving a lot, the light) brings the
 pass back at once, so a face entering is counted at the latest on the frame it shows up
-in or ``full_scan_every - 1`` frames later, as before. Likewise, a picture in which the
+in or ``full_scan_every - 1`` frames later, as before. A scene counts as still only once two
+whole-frame passes in a row saw it alike: after a scene change the codec sends a blurred
+first frame and refines it over the next ones, too gradually to count as a change, and a
+pass on that first frame had found one of two faces (the demo's second person, never
+counted for 6 s). Likewise, a picture in which the
 whole search (fallback included, the costliest pass of all) found nobody is not searched
 again while it stays the same: nobody in view costs almost nothing.
 
@@ -113,6 +117,9 @@ class FaceTracker:
         self._since_full_scan = 0
         self._scene: Scene | None = None  # at the last whole-frame pass
         self._scene_box: FaceBox | None = None  # the followed face then
+        # the last two whole-frame passes saw the same scene away from the faces: a picture
+        # still changing (a codec refining a new scene over several frames) is never skipped
+        self._settled = False
         self._last_empty = False  # the last whole-frame search found nobody
         self._last_confirmed = False  # ... and that absence was confirmed
         self._since_deep: int | None = None  # frames since a deep pass found nobody
@@ -164,6 +171,17 @@ class FaceTracker:
             scene = scene_of(frame)  # the tracking pass lost the face: a pass after all
         self._since_full_scan = 0
         self._followed = boxes[0] if len(boxes) == 1 else None
+        self._settled = (
+            scene is not None
+            and self._scene is not None
+            and not changed_away_from(
+                self._scene,
+                scene,
+                [b for b in (self._scene_box, self._followed) if b is not None],
+                margin=NEAR_MARGIN,
+                threshold=self.settings.change_threshold,
+            )
+        )
         self._scene, self._scene_box = scene, self._followed
         self._last_empty = not boxes
         self._last_confirmed = confirmed
@@ -198,7 +216,7 @@ class FaceTracker:
 
     def _still(self, scene: Scene | None, followed: FaceBox) -> bool:
         """May the whole-frame pass due now be skipped (nothing changed elsewhere)?"""
-        if scene is None or self._scene is None or self._scene_box is None:
+        if scene is None or self._scene is None or self._scene_box is None or not self._settled:
             return False
         if self._since_full_scan + 1 >= self.settings.still_scan_every:
             return False
@@ -215,5 +233,6 @@ class FaceTracker:
         self._followed = None
         self._since_full_scan = 0
         self._scene = self._scene_box = None
+        self._settled = False
         self._last_empty = self._last_confirmed = False
         self._since_deep = None
