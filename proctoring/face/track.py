@@ -174,13 +174,7 @@ class FaceTracker:
         self._settled = (
             scene is not None
             and self._scene is not None
-            and not changed_away_from(
-                self._scene,
-                scene,
-                [b for b in (self._scene_box, self._followed) if b is not None],
-                margin=NEAR_MARGIN,
-                threshold=self.settings.change_threshold,
-            )
+            and self._alike(scene, [b for b in (self._scene_box, self._followed) if b is not None])
         )
         self._scene, self._scene_box = scene, self._followed
         self._last_empty = not boxes
@@ -220,12 +214,13 @@ class FaceTracker:
             return False
         if self._since_full_scan + 1 >= self.settings.still_scan_every:
             return False
+        return self._alike(scene, [self._scene_box, followed])
+
+    def _alike(self, scene: Scene, faces: list[FaceBox]) -> bool:
+        """Is ``scene`` what the last whole-frame pass saw, away from ``faces``?"""
+        assert self._scene is not None
         return not changed_away_from(
-            self._scene,
-            scene,
-            [self._scene_box, followed],
-            margin=NEAR_MARGIN,
-            threshold=self.settings.change_threshold,
+            self._scene, scene, faces, margin=NEAR_MARGIN, threshold=self.settings.change_threshold
         )
 
     def reset(self) -> None:
